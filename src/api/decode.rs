@@ -1,0 +1,316 @@
+//! Decoding request bodies as the apiserver's serializers do, with Go's
+//! error texts: `encoding/json`'s scanner messages, the
+//! `couldn't get version/kind` step, and `transformDecodeError`'s wrapping
+//! (`staging/src/k8s.io/apiserver/pkg/endpoints/handlers/rest.go`).
+
+use crate::api::error::ApiError;
+use crate::api::negotiate::RequestFormat;
+use serde_json::Value;
+
+/// The Go type findKind unmarshals into, as `%T`-style text in errors.
+const TYPE_META_STRUCT: &str = "struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }";
+
+/// `summarizeData(body, 30)`: the body as text when it starts with `{`,
+/// otherwise hex; longer bodies are cut at 30 bytes with ` ...`.
+pub fn summarize(data: &[u8]) -> String {
+    const MAX: usize = 30;
+    if data.is_empty() {
+        return "<empty>".into();
+    }
+    let cut = data.len() > MAX;
+    let part = &data[..data.len().min(MAX)];
+    let mut s = if data[0] == b'{' {
+        String::from_utf8_lossy(part).into_owned()
+    } else {
+        hex::encode(part)
+    };
+    if cut {
+        s.push_str(" ...");
+    }
+    s
+}
+
+/// Decodes a JSON or YAML object body. `kind` is the Go kind the endpoint
+/// decodes into (`ConfigMap`), used in messages.
+pub fn decode_object(body: &[u8], format: RequestFormat, kind: &str) -> Result<Value, ApiError> {
+    let unrecognized = |err: String| {
+        ApiError::bad_request(format!(
+            "the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: {err} ({})",
+            summarize(body)
+        ))
+    };
+    let value: Value = match format {
+        RequestFormat::Yaml => {
+            let v: serde_yaml::Value = serde_yaml::from_slice(body).map_err(|e| {
+                ApiError::bad_request(format!(
+                    "the object provided is unrecognized (must be of type {kind}): couldn't get version/kind; json parse error: error converting YAML to JSON: {e} ({})",
+                    summarize(body)
+                ))
+            })?;
+            serde_json::to_value(v).map_err(|e| unrecognized(e.to_string()))?
+        }
+        _ => {
+            if let Err(e) = go_json_check(body) {
+                return Err(unrecognized(e));
+            }
+            serde_json::from_slice(body).map_err(|e| unrecognized(e.to_string()))?
+        }
+    };
+    match &value {
+        Value::Object(_) => Ok(value),
+        Value::Null => Err(ApiError::bad_request(format!(
+            "Object 'Kind' is missing in '{}'",
+            String::from_utf8_lossy(body).trim()
+        ))),
+        other => Err(unrecognized(format!(
+            "json: cannot unmarshal {} into Go value of type {TYPE_META_STRUCT}",
+            go_json_type(other)
+        ))),
+    }
+}
+
+/// The JSON type name Go's decoder uses in "cannot unmarshal X" errors.
+pub fn go_json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+        Value::String(_) => "string",
+        Value::Number(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Null => "null",
+    }
+}
+
+/// Go's `quoteChar`.
+fn quote_char(c: char) -> String {
+    match c {
+        '\'' => "'\\''".into(),
+        '"' => "'\"'".into(),
+        c => format!("'{c}'"),
+    }
+}
+
+/// Scans JSON as `encoding/json`'s `checkValid` does and returns its first
+/// syntax error text.
+pub fn go_json_check(data: &[u8]) -> Result<(), String> {
+    let text = String::from_utf8_lossy(data);
+    let chars: Vec<char> = text.chars().collect();
+    let mut p = Parser { c: &chars, i: 0 };
+    p.ws();
+    p.value("looking for beginning of value")?;
+    p.ws();
+    if let Some(c) = p.peek() {
+        return Err(format!("invalid character {} after top-level value", quote_char(c)));
+    }
+    Ok(())
+}
+
+struct Parser<'a> {
+    c: &'a [char],
+    i: usize,
+}
+
+const EOF: &str = "unexpected end of JSON input";
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<char> {
+        self.c.get(self.i).copied()
+    }
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek();
+        self.i += 1;
+        c
+    }
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(' ' | '\t' | '\n' | '\r')) {
+            self.i += 1;
+        }
+    }
+    fn bad(c: char, ctx: &str) -> String {
+        format!("invalid character {} {ctx}", quote_char(c))
+    }
+    fn value(&mut self, ctx: &str) -> Result<(), String> {
+        match self.peek() {
+            None => Err(EOF.into()),
+            Some('{') => self.object(),
+            Some('[') => self.array(),
+            Some('"') => self.string(),
+            Some('t') => self.literal("true"),
+            Some('f') => self.literal("false"),
+            Some('n') => self.literal("null"),
+            Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
+            Some(c) => Err(Self::bad(c, ctx)),
+        }
+    }
+    fn literal(&mut self, word: &str) -> Result<(), String> {
+        for (k, want) in word.chars().enumerate() {
+            match self.next() {
+                None => return Err(EOF.into()),
+                Some(c) if c == want => {}
+                Some(c) => {
+                    return Err(format!(
+                        "invalid character {} in literal {word} (expecting {})",
+                        quote_char(c),
+                        quote_char(want)
+                    ))
+                }
+            }
+            let _ = k;
+        }
+        Ok(())
+    }
+    fn number(&mut self) -> Result<(), String> {
+        if self.peek() == Some('-') {
+            self.i += 1;
+            match self.peek() {
+                None => return Err(EOF.into()),
+                Some(c) if c.is_ascii_digit() => {}
+                Some(c) => return Err(Self::bad(c, "in numeric literal")),
+            }
+        }
+        if self.peek() == Some('0') {
+            self.i += 1;
+        } else {
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+        if self.peek() == Some('.') {
+            self.i += 1;
+            match self.peek() {
+                None => return Err(EOF.into()),
+                Some(c) if c.is_ascii_digit() => {}
+                Some(c) => return Err(Self::bad(c, "after decimal point in numeric literal")),
+            }
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+        if matches!(self.peek(), Some('e' | 'E')) {
+            self.i += 1;
+            if matches!(self.peek(), Some('+' | '-')) {
+                self.i += 1;
+            }
+            match self.peek() {
+                None => return Err(EOF.into()),
+                Some(c) if c.is_ascii_digit() => {}
+                Some(c) => return Err(Self::bad(c, "in exponent of numeric literal")),
+            }
+            while self.peek().is_some_and(|c| c.is_ascii_digit()) {
+                self.i += 1;
+            }
+        }
+        Ok(())
+    }
+    fn string(&mut self) -> Result<(), String> {
+        self.i += 1;
+        loop {
+            match self.next() {
+                None => return Err(EOF.into()),
+                Some('"') => return Ok(()),
+                Some('\\') => match self.next() {
+                    None => return Err(EOF.into()),
+                    Some('b' | 'f' | 'n' | 'r' | 't' | '\\' | '/' | '"') => {}
+                    Some('u') => {
+                        for _ in 0..4 {
+                            match self.next() {
+                                None => return Err(EOF.into()),
+                                Some(c) if c.is_ascii_hexdigit() => {}
+                                Some(c) => {
+                                    return Err(Self::bad(c, "in \\u hexadecimal character escape"))
+                                }
+                            }
+                        }
+                    }
+                    Some(c) => return Err(Self::bad(c, "in string escape code")),
+                },
+                Some(c) if (c as u32) < 0x20 => return Err(Self::bad(c, "in string literal")),
+                Some(_) => {}
+            }
+        }
+    }
+    fn array(&mut self) -> Result<(), String> {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            self.value("looking for beginning of value")?;
+            self.ws();
+            match self.next() {
+                None => return Err(EOF.into()),
+                Some(',') => {}
+                Some(']') => return Ok(()),
+                Some(c) => return Err(Self::bad(c, "after array element")),
+            }
+        }
+    }
+    fn object(&mut self) -> Result<(), String> {
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some('}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            match self.peek() {
+                None => return Err(EOF.into()),
+                Some('"') => self.string()?,
+                Some(c) => return Err(Self::bad(c, "looking for beginning of object key string")),
+            }
+            self.ws();
+            match self.next() {
+                None => return Err(EOF.into()),
+                Some(':') => {}
+                Some(c) => return Err(Self::bad(c, "after object key")),
+            }
+            self.ws();
+            self.value("looking for beginning of value")?;
+            self.ws();
+            match self.next() {
+                None => return Err(EOF.into()),
+                Some(',') => {}
+                Some('}') => return Ok(()),
+                Some(c) => return Err(Self::bad(c, "after object key:value pair")),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_scanner_messages() {
+        let cases: &[(&str, &str)] = &[
+            ("{\"metadata\": nope}", "invalid character 'o' in literal null (expecting 'u')"),
+            ("", "unexpected end of JSON input"),
+            ("{\"a\" 1}", "invalid character '1' after object key"),
+            ("{\"a\":1 \"b\"}", "invalid character '\"' after object key:value pair"),
+            ("[1,]", "invalid character ']' looking for beginning of value"),
+            ("{} x", "invalid character 'x' after top-level value"),
+            ("{a:1}", "invalid character 'a' looking for beginning of object key string"),
+        ];
+        for (input, want) in cases {
+            assert_eq!(go_json_check(input.as_bytes()).unwrap_err(), *want, "{input}");
+        }
+        assert!(go_json_check(b"{\"a\":[1,2.5e3,\"x\\u00e9\",true,null]}").is_ok());
+    }
+
+    #[test]
+    fn arrays_are_unrecognized_with_a_hex_summary() {
+        let e = decode_object(b"[1,2]", RequestFormat::Json, "ConfigMap").unwrap_err();
+        assert_eq!(e.status.message, format!("the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: json: cannot unmarshal array into Go value of type {TYPE_META_STRUCT} (5b312c325d)"));
+    }
+
+    #[test]
+    fn syntax_errors_quote_the_body() {
+        let e = decode_object(b"{\"metadata\": nope}", RequestFormat::Json, "ConfigMap").unwrap_err();
+        assert_eq!(e.status.message, "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u') ({\"metadata\": nope})");
+    }
+}

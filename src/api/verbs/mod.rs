@@ -1,0 +1,191 @@
+//! The verbs of a resource endpoint and what they share: how a stored object
+//! is presented in the requested version, and how a success is transformed
+//! (Table, PartialObjectMetadata) and encoded.
+
+pub(crate) mod delete;
+pub(crate) mod read;
+pub(crate) mod watch;
+pub(crate) mod write;
+
+use crate::api::encode::Encoding;
+use crate::api::error::{ApiError, Result};
+use crate::api::handler::pretty;
+use crate::api::negotiate::{Format, Negotiated, Transform};
+use crate::api::resource::ResourceRequest;
+use crate::api::table::{self, IncludeObject};
+use crate::api::ApiResponse;
+use crate::registry::ResourceDef;
+use serde_json::{json, Map, Value};
+
+/// The Go package of a group's internal types, as `%T` prints them
+/// (`*core.ConfigMap`, `*apps.Deployment`).
+pub(crate) fn internal_package(group: &str) -> &str {
+    if group.is_empty() {
+        "core"
+    } else {
+        group.split('.').next().unwrap_or(group)
+    }
+}
+
+/// A stored object as served at the requested version: `apiVersion` is the
+/// endpoint's (all versions of a resource share storage).
+pub(crate) fn present(def: &ResourceDef, obj: &Value) -> Value {
+    let mut out = obj.clone();
+    if let Some(m) = out.as_object_mut() {
+        m.insert("apiVersion".into(), Value::String(def.api_version()));
+        if !m.contains_key("kind") {
+            m.insert("kind".into(), Value::String(def.kind.clone()));
+        }
+        put_type_meta_first(m);
+    }
+    out
+}
+
+/// Moves `kind` and `apiVersion` to the front, as Go's struct order writes them.
+fn put_type_meta_first(m: &mut Map<String, Value>) {
+    let kind = m.shift_remove("kind");
+    let api_version = m.shift_remove("apiVersion");
+    let rest = std::mem::take(m);
+    if let Some(k) = kind {
+        m.insert("kind".into(), k);
+    }
+    if let Some(a) = api_version {
+        m.insert("apiVersion".into(), a);
+    }
+    m.extend(rest);
+}
+
+/// An item of a built-in list: the internal-to-versioned list conversion
+/// leaves items without `kind` and `apiVersion`.
+pub(crate) fn list_item(def: &ResourceDef, obj: &Value) -> Value {
+    let mut out = present(def, obj);
+    if let Some(m) = out.as_object_mut() {
+        m.shift_remove("kind");
+        m.shift_remove("apiVersion");
+    }
+    out
+}
+
+/// The encoding for a negotiated response.
+pub(crate) fn encoding(rr: &ResourceRequest<'_>, n: &Negotiated) -> Encoding {
+    match n.format {
+        Format::Yaml => Encoding::Yaml,
+        _ if n.pretty || pretty(rr.req, false) => Encoding::JsonPretty,
+        _ => Encoding::Json,
+    }
+}
+
+/// `includeObject` from the query (400 when invalid).
+pub(crate) fn include_object(rr: &ResourceRequest<'_>) -> Result<IncludeObject> {
+    IncludeObject::parse(rr.req.query.get("includeObject")).map_err(ApiError::bad_request)
+}
+
+/// PartialObjectMetadata of an object.
+pub(crate) fn partial_object_metadata(obj: &Value, version: &str) -> Value {
+    json!({
+        "kind": "PartialObjectMetadata",
+        "apiVersion": format!("meta.k8s.io/{version}"),
+        "metadata": obj.get("metadata").cloned().unwrap_or_else(|| json!({})),
+    })
+}
+
+/// Encodes a single object (GET, create, update, delete) after the
+/// negotiated transform.
+pub(crate) fn respond_object(
+    rr: &ResourceRequest<'_>,
+    n: &Negotiated,
+    status: u16,
+    obj: &Value,
+) -> Result<ApiResponse> {
+    let presented = present(&rr.def, obj);
+    let body = match n.transform {
+        Transform::None => presented,
+        Transform::PartialObjectMetadata => partial_object_metadata(&presented, n.transform_version),
+        Transform::PartialObjectMetadataList => {
+            return Err(ApiError::not_acceptable(
+                format!(
+                    "you requested PartialObjectMetadataList, but the requested object is not a list (*{}.{})",
+                    internal_package(&rr.def.group),
+                    rr.def.kind
+                ),
+                false,
+            ))
+        }
+        Transform::Table => {
+            let include = include_object(rr)?;
+            let rv = presented
+                .pointer("/metadata/resourceVersion")
+                .cloned()
+                .unwrap_or(Value::Null);
+            table::table(
+                &rr.def.group,
+                &rr.def.resource,
+                None,
+                std::slice::from_ref(&presented),
+                include,
+                n.transform_version,
+                json!({ "resourceVersion": rv }),
+                true,
+                chrono::Utc::now(),
+            )
+        }
+    };
+    let enc = encoding(rr, n);
+    Ok(ApiResponse::full(status, enc.content_type(), enc.encode(&body)))
+}
+
+/// Encodes a list (objects in key order, list metadata given).
+pub(crate) fn respond_list(
+    rr: &ResourceRequest<'_>,
+    n: &Negotiated,
+    objects: &[&Value],
+    list_meta: Value,
+) -> Result<ApiResponse> {
+    let body = match n.transform {
+        Transform::None => json!({
+            "kind": rr.def.list_kind(),
+            "apiVersion": rr.def.api_version(),
+            "metadata": list_meta,
+            "items": objects.iter().map(|o| list_item(&rr.def, o)).collect::<Vec<_>>(),
+        }),
+        Transform::PartialObjectMetadataList => {
+            let items: Vec<Value> = objects
+                .iter()
+                .map(|o| partial_object_metadata(o, n.transform_version))
+                .collect();
+            json!({
+                "kind": "PartialObjectMetadataList",
+                "apiVersion": format!("meta.k8s.io/{}", n.transform_version),
+                "metadata": list_meta,
+                "items": if items.is_empty() { Value::Null } else { Value::Array(items) },
+            })
+        }
+        Transform::PartialObjectMetadata => {
+            return Err(ApiError::not_acceptable(
+                format!(
+                    "you requested PartialObjectMetadata, but the requested object is a list (*{}.{}List)",
+                    internal_package(&rr.def.group),
+                    rr.def.kind
+                ),
+                false,
+            ))
+        }
+        Transform::Table => {
+            let include = include_object(rr)?;
+            let presented: Vec<Value> = objects.iter().map(|o| present(&rr.def, o)).collect();
+            table::table(
+                &rr.def.group,
+                &rr.def.resource,
+                None,
+                &presented,
+                include,
+                n.transform_version,
+                list_meta,
+                true,
+                chrono::Utc::now(),
+            )
+        }
+    };
+    let enc = encoding(rr, n);
+    Ok(ApiResponse::full(200, enc.content_type(), enc.encode(&body)))
+}

@@ -1,0 +1,141 @@
+//! The command line: `kubemock serve` (and later subcommands). Parses flags
+//! with clap and hands them to [`crate::server::MockServerBuilder`].
+
+use crate::server::{MockServer, TlsMode};
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// kubemock: a kube-apiserver stand-in for client-library CI.
+#[derive(Debug, Parser)]
+#[command(name = "kubemock", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the mock API server.
+    Serve(ServeArgs),
+}
+
+/// Flags of `kubemock serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+    /// Where to write the kubeconfig (default: kubemock-PORT.kubeconfig in
+    /// the temporary directory).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Bearer token clients must send (default: random per start).
+    #[arg(long, env = "KUBEMOCK_TOKEN")]
+    pub token: Option<String>,
+    /// Fixture file or directory (YAML/JSON) to preload; repeatable.
+    #[arg(long)]
+    pub fixtures: Vec<PathBuf>,
+    /// TLS certificate chain (PEM) instead of a generated one.
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM) for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve plain http without authentication.
+    #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "token"])]
+    pub insecure_http: bool,
+    /// Kubernetes version to emulate (1.31 to 1.37).
+    #[arg(long, default_value = "1.36")]
+    pub emulate_version: String,
+    /// Feature gates, e.g. WatchList=false.
+    #[arg(long)]
+    pub feature_gates: Option<String>,
+    /// Events kept per resource for watches from an old resourceVersion.
+    #[arg(long, default_value_t = 10000)]
+    pub watch_history: usize,
+}
+
+/// Runs the command line; returns when the server stops.
+pub async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    let mut b = MockServer::builder()
+        .listen(args.listen)
+        .emulate_version(args.emulate_version)
+        .watch_history(args.watch_history);
+    if let Some(t) = args.token {
+        b = b.token(t);
+    }
+    for f in args.fixtures {
+        b = b.fixtures(f);
+    }
+    if let Some(g) = args.feature_gates {
+        b = b.feature_gates(g);
+    }
+    b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
+        (true, _, _) => TlsMode::InsecureHttp,
+        (false, Some(cert), Some(key)) => TlsMode::Files { cert, key },
+        _ => TlsMode::Generated,
+    });
+    // The kubeconfig path needs the port: bind first when it is not given.
+    let path = match args.kubeconfig {
+        Some(p) => p,
+        None => {
+            let port = pick_port(args.listen)?;
+            b = b.listen(SocketAddr::new(args.listen.ip(), port));
+            std::env::temp_dir().join(format!("kubemock-{port}.kubeconfig"))
+        }
+    };
+    let server = b.kubeconfig_path(&path).start().await?;
+    println!(
+        "kubemock serving {} kubeconfig={}",
+        server.url(),
+        server.kubeconfig_path().display()
+    );
+    wait_for_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+/// The port to use: the given one, or a free one for port 0.
+/// UNVERIFIED race: another process could take the port between this probe
+/// and the bind; only the default kubeconfig name depends on it.
+fn pick_port(listen: SocketAddr) -> Result<u16> {
+    if listen.port() != 0 {
+        return Ok(listen.port());
+    }
+    let probe = std::net::TcpListener::bind(listen)?;
+    Ok(probe.local_addr()?.port())
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let term = signal(SignalKind::terminate());
+        match term {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,92 @@
+//! The HTTP layer: turns hyper/axum requests into [`ApiRequest`]s for the API
+//! layer and its [`ApiResponse`]s back into HTTP, with the filters
+//! kube-apiserver runs around every handler (`DefaultBuildHandlerChain`):
+//! Audit-Id, authentication, `Cache-Control`, gzip.
+
+pub mod filters;
+
+use crate::api::{self, ApiRequest, ApiResponse, ApiState, ResponseBody};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::Response;
+use axum::Router;
+use http::{HeaderName, HeaderValue, StatusCode};
+use std::sync::Arc;
+
+/// Largest request body accepted (kube-apiserver's limit is 3 MiB per
+/// object; 100 MiB bounds a malicious client).
+const MAX_BODY: usize = 100 << 20;
+
+/// What the HTTP layer needs besides the API state.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Bearer token required on every request; `None` disables auth.
+    pub token: Option<String>,
+}
+
+/// The router: every path goes to the API layer, wrapped in the filters.
+pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
+    let config = Arc::new(config);
+    Router::new()
+        .fallback(dispatch)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(filters::gzip))
+        .layer(axum::middleware::from_fn_with_state(
+            config,
+            filters::authenticate,
+        ))
+        .layer(axum::middleware::from_fn(filters::cache_control))
+        .layer(axum::middleware::from_fn(filters::audit_id))
+}
+
+async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            let err = api::error::ApiError::from_status(crate::meta::Status::failure(
+                413,
+                "RequestEntityTooLarge",
+                "Request entity too large: limit is 3145728",
+            ));
+            let req = ApiRequest {
+                method: parts.method,
+                path: parts.uri.path().to_string(),
+                query: api::query::RawQuery::parse(parts.uri.query().unwrap_or("")),
+                headers: parts.headers,
+                body: bytes::Bytes::new(),
+            };
+            return into_response(api::render_error(&req, &err));
+        }
+    };
+    let api_req = ApiRequest {
+        method: parts.method,
+        path: parts.uri.path().to_string(),
+        query: api::query::RawQuery::parse(parts.uri.query().unwrap_or("")),
+        headers: parts.headers,
+        body,
+    };
+    into_response(api::handle(&state, api_req).await)
+}
+
+/// An [`ApiResponse`] as an axum response.
+pub fn into_response(resp: ApiResponse) -> Response {
+    let body = match resp.body {
+        ResponseBody::Full(b) => Body::from(b),
+        ResponseBody::Stream(s) => {
+            use futures::StreamExt;
+            Body::from_stream(s.map(Ok::<_, std::convert::Infallible>))
+        }
+    };
+    let mut out = Response::new(body);
+    *out.status_mut() = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in resp.headers {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::try_from(value.as_str()),
+        ) {
+            out.headers_mut().append(n, v);
+        }
+    }
+    out
+}

@@ -1,0 +1,360 @@
+//! Running kubemock: binding the listener, TLS, the kubeconfig, fixtures,
+//! the default namespaces, and graceful shutdown. [`MockServer`] is the
+//! in-process handle (in the spirit of wiremock-rs); `kubemock serve` is a
+//! thin command-line front over the same [`MockServerBuilder`].
+
+pub mod fixtures;
+pub mod kubeconfig;
+pub mod tls;
+
+use crate::api::{ApiState, ResponseBody};
+use crate::http::{router, HttpConfig};
+use crate::profile::{parse_feature_gates, Profile};
+use crate::registry::Registry;
+use crate::store::{Store, StoreConfig};
+use anyhow::{anyhow, Context, Result};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The namespaces a fresh cluster has.
+pub const DEFAULT_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+
+/// How the server speaks on the wire.
+#[derive(Debug, Clone)]
+pub enum TlsMode {
+    /// A CA and leaf generated at start (the default).
+    Generated,
+    /// A certificate chain and key from PEM files.
+    Files {
+        /// Chain, leaf first.
+        cert: PathBuf,
+        /// Private key.
+        key: PathBuf,
+    },
+    /// Plain HTTP; authentication off.
+    InsecureHttp,
+}
+
+/// Options of a server, shared by [`MockServer::builder`] and `kubemock serve`.
+#[derive(Debug, Clone)]
+pub struct MockServerBuilder {
+    listen: SocketAddr,
+    token: Option<String>,
+    tls: TlsMode,
+    kubeconfig_path: Option<PathBuf>,
+    fixtures: Vec<PathBuf>,
+    emulate_version: Option<String>,
+    feature_gates: Option<String>,
+    watch_history: usize,
+}
+
+impl Default for MockServerBuilder {
+    fn default() -> Self {
+        MockServerBuilder {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            token: None,
+            tls: TlsMode::Generated,
+            kubeconfig_path: None,
+            fixtures: Vec::new(),
+            emulate_version: None,
+            feature_gates: None,
+            watch_history: StoreConfig::default().history_limit,
+        }
+    }
+}
+
+impl MockServerBuilder {
+    /// Address to bind (default `127.0.0.1:0`, a free port).
+    pub fn listen(mut self, addr: SocketAddr) -> Self {
+        self.listen = addr;
+        self
+    }
+    /// The bearer token to require (default: random per start).
+    pub fn token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+    /// TLS mode (default: generated CA and leaf).
+    pub fn tls(mut self, tls: TlsMode) -> Self {
+        self.tls = tls;
+        self
+    }
+    /// Where to write the kubeconfig (default: a temporary directory owned
+    /// by the server for in-process use; `kubemock serve` picks its own).
+    pub fn kubeconfig_path(mut self, path: impl Into<PathBuf>) -> Self {
+        self.kubeconfig_path = Some(path.into());
+        self
+    }
+    /// A fixture file or directory to preload (repeatable).
+    pub fn fixtures(mut self, path: impl Into<PathBuf>) -> Self {
+        self.fixtures.push(path.into());
+        self
+    }
+    /// The Kubernetes version to emulate (`1.31`..`1.37`; default 1.36).
+    pub fn emulate_version(mut self, version: impl Into<String>) -> Self {
+        self.emulate_version = Some(version.into());
+        self
+    }
+    /// Feature gates, kube-apiserver syntax (`WatchList=false`).
+    pub fn feature_gates(mut self, spec: impl Into<String>) -> Self {
+        self.feature_gates = Some(spec.into());
+        self
+    }
+    /// Events kept per resource for watches from an old resourceVersion.
+    pub fn watch_history(mut self, events: usize) -> Self {
+        self.watch_history = events;
+        self
+    }
+
+    /// Starts the server: binds, loads fixtures, writes the kubeconfig.
+    pub async fn start(self) -> Result<MockServer> {
+        let profile = match &self.emulate_version {
+            Some(v) => Profile::find(v).ok_or_else(|| {
+                anyhow!(
+                    "unknown --emulate-version {v:?}; supported: {}",
+                    Profile::names().join(", ")
+                )
+            })?,
+            None => Profile::find("1.36").unwrap_or_else(Profile::latest),
+        };
+        let gate_override = match &self.feature_gates {
+            Some(spec) => parse_feature_gates(spec).map_err(|e| anyhow!("--feature-gates: {e}"))?,
+            None => None,
+        };
+        let fixtures = fixtures::read(&self.fixtures)?;
+        let insecure = matches!(self.tls, TlsMode::InsecureHttp);
+        let tls = match &self.tls {
+            TlsMode::Generated => Some(tls::TlsMaterial::generate()?),
+            TlsMode::Files { cert, key } => Some(tls::TlsMaterial::from_files(cert, key)?),
+            TlsMode::InsecureHttp => None,
+        };
+        let acceptor = match &tls {
+            Some(m) => Some(tokio_rustls::TlsAcceptor::from(m.server_config()?)),
+            None => None,
+        };
+        let token = if insecure {
+            None
+        } else {
+            Some(self.token.clone().unwrap_or_else(random_token))
+        };
+
+        let (shutdown_tx, shutdown_rx) = watch::channel(false);
+        let store = Arc::new(Store::new(StoreConfig {
+            history_limit: self.watch_history.max(1),
+            ..StoreConfig::default()
+        }));
+        let state = Arc::new(ApiState {
+            registry: RwLock::new(Registry::builtin()),
+            store,
+            profile,
+            gates: profile.gates(gate_override),
+            defaults: Mutex::new(Default::default()),
+            server_address: RwLock::new(String::new()),
+            shutdown: shutdown_rx.clone(),
+        });
+        for ns in DEFAULT_NAMESPACES {
+            let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
+            fixtures::create(&state, &obj)
+                .await
+                .map_err(|e| anyhow!("creating namespace {ns}: {e}"))?;
+        }
+        fixtures::apply(&state, &fixtures).await?;
+
+        let listener = TcpListener::bind(self.listen)
+            .await
+            .with_context(|| format!("binding {}", self.listen))?;
+        let addr = listener.local_addr()?;
+        let host = match addr {
+            SocketAddr::V6(a) => format!("[{}]:{}", a.ip(), a.port()),
+            SocketAddr::V4(a) => a.to_string(),
+        };
+        if let Ok(mut a) = state.server_address.write() {
+            *a = host.clone();
+        }
+        let url = format!("{}://{host}", if tls.is_some() { "https" } else { "http" });
+        let app = router(
+            Arc::clone(&state),
+            HttpConfig {
+                token: token.clone(),
+            },
+        );
+        let serve = tokio::spawn(accept_loop(listener, acceptor, app, shutdown_rx));
+
+        let kubeconfig = kubeconfig::render(
+            &url,
+            tls.as_ref().map(|m| m.ca_pem.as_str()),
+            token.as_deref(),
+        );
+        let (kubeconfig_path, tempdir) = match self.kubeconfig_path {
+            Some(p) => (p, None),
+            None => {
+                let dir = tempfile::Builder::new().prefix("kubemock-").tempdir()?;
+                (dir.path().join("kubeconfig"), Some(dir))
+            }
+        };
+        kubeconfig::write_atomic(&kubeconfig_path, &kubeconfig)?;
+        Ok(MockServer {
+            url,
+            addr,
+            kubeconfig,
+            kubeconfig_path,
+            token,
+            ca_pem: tls.map(|m| m.ca_pem),
+            state,
+            shutdown: shutdown_tx,
+            serve: Some(serve),
+            _tempdir: tempdir,
+        })
+    }
+}
+
+fn random_token() -> String {
+    let bytes: [u8; 24] = rand::random();
+    hex::encode(bytes)
+}
+
+/// A running kubemock. Dropping it stops the server.
+#[derive(Debug)]
+pub struct MockServer {
+    url: String,
+    addr: SocketAddr,
+    kubeconfig: String,
+    kubeconfig_path: PathBuf,
+    token: Option<String>,
+    ca_pem: Option<String>,
+    state: Arc<ApiState>,
+    shutdown: watch::Sender<bool>,
+    serve: Option<JoinHandle<()>>,
+    _tempdir: Option<tempfile::TempDir>,
+}
+
+impl MockServer {
+    /// Starts a server with the defaults (TLS, random token, 127.0.0.1:0).
+    ///
+    /// # Panics
+    /// If the server cannot start (no free port, bad TLS setup): a test
+    /// helper fails loudly. Use [`MockServer::builder`] for a `Result`.
+    pub async fn start() -> MockServer {
+        match MockServer::builder().start().await {
+            Ok(s) => s,
+            Err(e) => panic!("kubemock failed to start: {e:#}"),
+        }
+    }
+
+    /// A builder with every option of `kubemock serve`.
+    pub fn builder() -> MockServerBuilder {
+        MockServerBuilder::default()
+    }
+
+    /// `https://127.0.0.1:PORT`.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+    /// The bound address.
+    pub fn address(&self) -> SocketAddr {
+        self.addr
+    }
+    /// The kubeconfig text.
+    pub fn kubeconfig(&self) -> &str {
+        &self.kubeconfig
+    }
+    /// Where the kubeconfig was written.
+    pub fn kubeconfig_path(&self) -> &Path {
+        &self.kubeconfig_path
+    }
+    /// The bearer token (`None` with `--insecure-http`).
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+    /// The CA certificate (PEM) clients must trust (`None` for plain http).
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
+    }
+    /// The API state (registry, store, profile).
+    pub fn state(&self) -> &Arc<ApiState> {
+        &self.state
+    }
+
+    /// Stops accepting, ends open watches, and waits (up to 5 s) for
+    /// in-flight requests.
+    pub async fn shutdown(mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(h) = self.serve.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), h).await;
+        }
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        let _ = self.shutdown.send(true);
+        if let Some(h) = self.serve.take() {
+            h.abort();
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+    app: axum::Router,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, _) = tokio::select! {
+            r = listener.accept() => match r {
+                Ok(c) => c,
+                Err(e) => {
+                    tracing::warn!("accept: {e}");
+                    continue;
+                }
+            },
+            _ = shutdown.wait_for(|v| *v) => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let acceptor = acceptor.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let builder = auto::Builder::new(TokioExecutor::new());
+            let result = match acceptor {
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls) => {
+                        let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+                        watcher.watch(conn.into_owned()).await
+                    }
+                    Err(e) => {
+                        tracing::debug!("TLS handshake: {e}");
+                        return;
+                    }
+                },
+                None => {
+                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    watcher.watch(conn.into_owned()).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!("connection: {e}");
+            }
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+}
+
+/// Reads a response body fully (for in-process API calls).
+pub fn full_body(body: ResponseBody) -> Option<bytes::Bytes> {
+    match body {
+        ResponseBody::Full(b) => Some(b),
+        ResponseBody::Stream(_) => None,
+    }
+}

@@ -1,0 +1,131 @@
+//! Fan-out of store events to watchers.
+//!
+//! Each watcher has a bounded queue. A writer never waits for a reader: when
+//! a watcher's queue is full it is closed (its stream ends, as the real
+//! server closes a watcher that falls behind, and the client re-watches from
+//! its last revision). Events are never dropped silently.
+
+use super::{GroupResource, Inner, Snapshot, Store, StoreError};
+use serde_json::Value;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// ADDED, MODIFIED or DELETED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventType {
+    /// A new object.
+    Added,
+    /// A changed object.
+    Modified,
+    /// A removed object (the event carries its last state).
+    Deleted,
+}
+
+impl EventType {
+    /// The watch event `type` string.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Added => "ADDED",
+            EventType::Modified => "MODIFIED",
+            EventType::Deleted => "DELETED",
+        }
+    }
+}
+
+/// One write, as watchers see it.
+#[derive(Debug, Clone)]
+pub struct StoreEvent {
+    /// What happened.
+    pub event: EventType,
+    /// The revision of the write.
+    pub rv: u64,
+    /// The object after the write (for a delete: its last state).
+    pub object: Arc<Value>,
+    /// The object before the write, if there was one.
+    pub previous: Option<Arc<Value>>,
+}
+
+/// Where a watch starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WatchStart {
+    /// Only changes from now on.
+    Now,
+    /// Replay every change after revision N, then live changes.
+    After(u64),
+    /// The whole collection as it is now, then live changes.
+    Snapshot,
+}
+
+/// A subscription to one resource's changes.
+#[derive(Debug)]
+pub struct Subscription {
+    /// The collection at subscription time (for `WatchStart::Snapshot`).
+    pub initial: Option<Snapshot>,
+    /// Changes already in history (for `WatchStart::After`).
+    pub replay: Vec<StoreEvent>,
+    /// Live changes, all with a revision above `start_rv`.
+    pub events: mpsc::Receiver<StoreEvent>,
+    /// The global revision at subscription time.
+    pub start_rv: u64,
+}
+
+#[derive(Debug)]
+pub(super) struct Watcher {
+    pub(super) gr: GroupResource,
+    pub(super) tx: mpsc::Sender<StoreEvent>,
+}
+
+pub(super) fn fan_out(watchers: &mut Vec<Watcher>, gr: &GroupResource, ev: &StoreEvent) {
+    watchers.retain(|w| {
+        if w.tx.is_closed() {
+            return false;
+        }
+        if &w.gr != gr {
+            return true;
+        }
+        w.tx.try_send(ev.clone()).is_ok()
+    });
+}
+
+impl Store {
+    /// Subscribes to a resource's changes. The snapshot or replay and the
+    /// subscription are taken under one lock, so no event is missed or seen
+    /// twice.
+    pub fn subscribe(
+        &self,
+        gr: &GroupResource,
+        start: WatchStart,
+    ) -> Result<Subscription, StoreError> {
+        let mut inner: std::sync::MutexGuard<'_, Inner> = self.lock();
+        let current = inner.rv;
+        let collection = inner.collections.get(gr);
+        let (initial, replay) = match start {
+            WatchStart::Now => (None, Vec::new()),
+            WatchStart::Snapshot => (
+                Some(Snapshot {
+                    rv: current,
+                    objects: collection.map(|c| c.objects.clone()).unwrap_or_default(),
+                }),
+                Vec::new(),
+            ),
+            WatchStart::After(rv) => match collection {
+                Some(c) if rv < current => (None, c.events_after(rv)?),
+                _ => (None, Vec::new()),
+            },
+        };
+        let (tx, rx) = mpsc::channel(self.config.watcher_queue.max(1));
+        inner.next_watcher_id += 1;
+        inner.watchers.push(Watcher { gr: gr.clone(), tx });
+        Ok(Subscription {
+            initial,
+            replay,
+            events: rx,
+            start_rv: current,
+        })
+    }
+
+    /// How many watchers are subscribed (closed ones are pruned on the next write).
+    pub fn watcher_count(&self) -> usize {
+        self.lock().watchers.iter().filter(|w| !w.tx.is_closed()).count()
+    }
+}
