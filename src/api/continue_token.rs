@@ -45,7 +45,9 @@ pub fn decode(token: &str) -> Result<Continue, String> {
         return Err(invalid("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)"));
     }
     if t.start.is_empty() {
-        return Err(invalid("continue key is not valid: encoded start key empty"));
+        return Err(invalid(
+            "continue key is not valid: encoded start key empty",
+        ));
     }
     if t.start.starts_with('/') || t.start.contains("/../") || t.start.starts_with("../") {
         return Err(invalid("continue key is not valid: path traversal"));
@@ -74,6 +76,8 @@ mod tests {
 
     #[test]
     fn garbage_is_a_400_message() {
-        assert!(decode("!!!").unwrap_err().starts_with("invalid continue token: "));
+        assert!(decode("!!!")
+            .unwrap_err()
+            .starts_with("invalid continue token: "));
     }
 }

@@ -100,7 +100,10 @@ pub fn go_json_check(data: &[u8]) -> Result<(), String> {
     p.value("looking for beginning of value")?;
     p.ws();
     if let Some(c) = p.peek() {
-        return Err(format!("invalid character {} after top-level value", quote_char(c)));
+        return Err(format!(
+            "invalid character {} after top-level value",
+            quote_char(c)
+        ));
     }
     Ok(())
 }
@@ -288,16 +291,32 @@ mod tests {
     #[test]
     fn go_scanner_messages() {
         let cases: &[(&str, &str)] = &[
-            ("{\"metadata\": nope}", "invalid character 'o' in literal null (expecting 'u')"),
+            (
+                "{\"metadata\": nope}",
+                "invalid character 'o' in literal null (expecting 'u')",
+            ),
             ("", "unexpected end of JSON input"),
             ("{\"a\" 1}", "invalid character '1' after object key"),
-            ("{\"a\":1 \"b\"}", "invalid character '\"' after object key:value pair"),
-            ("[1,]", "invalid character ']' looking for beginning of value"),
+            (
+                "{\"a\":1 \"b\"}",
+                "invalid character '\"' after object key:value pair",
+            ),
+            (
+                "[1,]",
+                "invalid character ']' looking for beginning of value",
+            ),
             ("{} x", "invalid character 'x' after top-level value"),
-            ("{a:1}", "invalid character 'a' looking for beginning of object key string"),
+            (
+                "{a:1}",
+                "invalid character 'a' looking for beginning of object key string",
+            ),
         ];
         for (input, want) in cases {
-            assert_eq!(go_json_check(input.as_bytes()).unwrap_err(), *want, "{input}");
+            assert_eq!(
+                go_json_check(input.as_bytes()).unwrap_err(),
+                *want,
+                "{input}"
+            );
         }
         assert!(go_json_check(b"{\"a\":[1,2.5e3,\"x\\u00e9\",true,null]}").is_ok());
     }
@@ -310,7 +329,8 @@ mod tests {
 
     #[test]
     fn syntax_errors_quote_the_body() {
-        let e = decode_object(b"{\"metadata\": nope}", RequestFormat::Json, "ConfigMap").unwrap_err();
+        let e =
+            decode_object(b"{\"metadata\": nope}", RequestFormat::Json, "ConfigMap").unwrap_err();
         assert_eq!(e.status.message, "the object provided is unrecognized (must be of type ConfigMap): couldn't get version/kind; json parse error: invalid character 'o' in literal null (expecting 'u') ({\"metadata\": nope})");
     }
 }

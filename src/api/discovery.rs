@@ -146,7 +146,11 @@ fn aggregated_resource(def: &ResourceDef) -> Value {
     m.insert("responseKind".into(), gvk(&def.response_kind));
     m.insert(
         "scope".into(),
-        json!(if def.namespaced { "Namespaced" } else { "Cluster" }),
+        json!(if def.namespaced {
+            "Namespaced"
+        } else {
+            "Cluster"
+        }),
     );
     m.insert("singularResource".into(), json!(def.singular));
     m.insert("verbs".into(), json!(def.verbs));
@@ -250,7 +254,9 @@ mod tests {
             let (g, v) = gv.split_once('/').unwrap_or(("", gv));
             let mut want = want.clone();
             if g.is_empty() {
-                want.as_object_mut().expect("obj").shift_remove("apiVersion");
+                want.as_object_mut()
+                    .expect("obj")
+                    .shift_remove("apiVersion");
             }
             assert_eq!(api_resource_list(&reg, g, v).as_ref(), Some(&want), "{gv}");
         }

@@ -19,6 +19,7 @@ pub async fn handle(state: &Arc<ApiState>, req: ApiRequest) -> ApiResponse {
 
 async fn route(state: &Arc<ApiState>, req: &ApiRequest) -> Result<ApiResponse, ApiError> {
     let path = req.path.as_str();
+    check_request_timeout(req)?;
     match path {
         "/healthz" | "/livez" | "/readyz" => return Ok(health(req, path, true)),
         "/healthz/ping" | "/livez/ping" | "/readyz/ping" => return Ok(health(req, path, false)),
@@ -55,6 +56,40 @@ async fn route(state: &Arc<ApiState>, req: &ApiRequest) -> Result<ApiResponse, A
             resource::handle(state, req, rp).await
         }
     }
+}
+
+/// `WithRequestDeadline`: a `timeout` query parameter on a short request
+/// must be a Go duration (long-running requests, watches and streams,
+/// ignore it).
+fn check_request_timeout(req: &ApiRequest) -> Result<(), ApiError> {
+    let Some(t) = req.query.get("timeout") else {
+        return Ok(());
+    };
+    if is_long_running(req) || t.is_empty() {
+        return Ok(());
+    }
+    crate::api::query::parse_go_duration(t)
+        .map(|_| ())
+        .map_err(|e| {
+            ApiError::bad_request(format!(
+                "invalid timeout specified in the request URL - {e}"
+            ))
+        })
+}
+
+/// `BasicLongRunningRequestCheck`: watches, and the streaming
+/// subresources (`exec`, `attach`, `portforward`, `proxy`, `log`).
+pub(crate) fn is_long_running(req: &ApiRequest) -> bool {
+    let path = req.path.as_str();
+    path.contains("/watch/")
+        || req
+            .query
+            .get("watch")
+            .is_some_and(crate::api::query::parse_bool)
+        || ["/exec", "/attach", "/portforward", "/proxy", "/log"]
+            .iter()
+            .any(|s| path.ends_with(s))
+        || path.contains("/proxy/")
 }
 
 fn group_known(reg: &crate::registry::Registry, group: &str) -> bool {
@@ -181,7 +216,11 @@ pub(crate) fn json_response(req: &ApiRequest, status: u16, doc: &serde_json::Val
 
 /// `isPrettyPrint` for this request.
 pub(crate) fn pretty(req: &ApiRequest, accept_pretty: bool) -> bool {
-    negotiate::is_pretty(req.query.get("pretty"), accept_pretty, req.header("user-agent"))
+    negotiate::is_pretty(
+        req.query.get("pretty"),
+        accept_pretty,
+        req.header("user-agent"),
+    )
 }
 
 /// Writes an error as `responsewriters.ErrorNegotiated` does: negotiated
@@ -190,7 +229,9 @@ pub fn render_error(req: &ApiRequest, err: &ApiError) -> ApiResponse {
     let format = negotiate::error_body_format(
         req.header("accept"),
         req.header("user-agent"),
-        req.query.get("pretty").is_some_and(crate::api::query::parse_bool),
+        req.query
+            .get("pretty")
+            .is_some_and(crate::api::query::parse_bool),
     );
     let value = err.status.to_value();
     let (ct, body) = match format {

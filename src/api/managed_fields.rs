@@ -143,14 +143,18 @@ mod tests {
 
     #[test]
     fn manager_comes_from_the_user_agent_prefix() {
-        assert_eq!(manager_name(None, Some("kubectl/v1.37.1 (linux)")), "kubectl");
+        assert_eq!(
+            manager_name(None, Some("kubectl/v1.37.1 (linux)")),
+            "kubectl"
+        );
         assert_eq!(manager_name(Some("mine"), Some("kubectl/v1")), "mine");
         assert_eq!(manager_name(None, None), "");
     }
 
     #[test]
     fn a_configmap_s_fields_match_the_real_server() {
-        let cm = json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}});
+        let cm =
+            json!({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}});
         assert_eq!(fields_v1(&cm), json!({"f:data":{".":{},"f:k":{}}}));
     }
 

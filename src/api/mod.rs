@@ -22,6 +22,7 @@ pub mod request_info;
 mod resource;
 pub mod selector;
 pub mod table;
+pub mod unknown_fields;
 mod verbs;
 
 pub use handler::{handle, render_error};

@@ -108,11 +108,18 @@ impl ListOptions {
                     causes.push(cause(
                         "FieldValueNotSupported",
                         "resourceVersionMatch",
-                        format!("Unsupported value: {}: supported values: \"NotOlderThan\"", go_quote(m)),
+                        format!(
+                            "Unsupported value: {}: supported values: \"NotOlderThan\"",
+                            go_quote(m)
+                        ),
                     ));
                 }
                 if !self.continue_token.is_empty() {
-                    causes.push(cause(forbidden, "resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden when continue is provided"));
+                    causes.push(cause(
+                        forbidden,
+                        "resourceVersionMatch",
+                        "Forbidden: resourceVersionMatch is forbidden when continue is provided",
+                    ));
                 }
             }
         } else {
@@ -121,7 +128,11 @@ impl ListOptions {
                     causes.push(cause(forbidden, "resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden unless resourceVersion is provided"));
                 }
                 if !self.continue_token.is_empty() {
-                    causes.push(cause(forbidden, "resourceVersionMatch", "Forbidden: resourceVersionMatch is forbidden when continue is provided"));
+                    causes.push(cause(
+                        forbidden,
+                        "resourceVersionMatch",
+                        "Forbidden: resourceVersionMatch is forbidden when continue is provided",
+                    ));
                 }
                 match m {
                     EXACT | NOT_OLDER_THAN => {}
@@ -139,7 +150,11 @@ impl ListOptions {
                 }
             }
             if self.send_initial_events.is_some() {
-                causes.push(cause(forbidden, "sendInitialEvents", "Forbidden: sendInitialEvents is forbidden for list"));
+                causes.push(cause(
+                    forbidden,
+                    "sendInitialEvents",
+                    "Forbidden: sendInitialEvents is forbidden for list",
+                ));
             }
         }
         if causes.is_empty() {
@@ -183,7 +198,11 @@ impl DeleteOptions {
             dry_run: q.get_all("dryRun").iter().any(|v| !v.is_empty()),
             ..Default::default()
         };
-        let trimmed = body.iter().copied().filter(|b| !b.is_ascii_whitespace()).count();
+        let trimmed = body
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .count();
         if trimmed > 0 {
             let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
                 ApiError::bad_request(format!("failed to decode DeleteOptions: {e}"))
@@ -198,7 +217,10 @@ impl DeleteOptions {
             o.precondition_uid = s(&["preconditions", "uid"]).or(o.precondition_uid);
             o.precondition_rv = s(&["preconditions", "resourceVersion"]).or(o.precondition_rv);
             o.propagation_policy = s(&["propagationPolicy"]).or(o.propagation_policy);
-            if let Some(g) = v.get("gracePeriodSeconds").and_then(serde_json::Value::as_i64) {
+            if let Some(g) = v
+                .get("gracePeriodSeconds")
+                .and_then(serde_json::Value::as_i64)
+            {
                 o.grace_period_seconds = Some(g);
             }
             if let Some(d) = v.get("dryRun").and_then(serde_json::Value::as_array) {
@@ -263,7 +285,10 @@ mod tests {
         for (q, gate, want) in cases {
             assert_eq!(check(q, *gate), Err(format!("{P}{want}")), "{q}");
         }
-        assert_eq!(check("resourceVersion=0&resourceVersionMatch=NotOlderThan", true), Ok(()));
+        assert_eq!(
+            check("resourceVersion=0&resourceVersionMatch=NotOlderThan", true),
+            Ok(())
+        );
         assert_eq!(check("watch=true&resourceVersion=0", false), Ok(()));
     }
 
@@ -282,13 +307,16 @@ mod tests {
         let e = ListOptions::decode(&RawQuery::parse("watch=true&timeoutSeconds=abc"), false)
             .unwrap_err();
         assert_eq!(e.code(), 400);
-        assert_eq!(e.status.message, "strconv.ParseInt: parsing \"abc\": invalid syntax");
+        assert_eq!(
+            e.status.message,
+            "strconv.ParseInt: parsing \"abc\": invalid syntax"
+        );
     }
 
     #[test]
     fn bad_propagation_policy_is_422() {
-        let e = DeleteOptions::decode(&RawQuery::parse("propagationPolicy=Sideways"), b"")
-            .unwrap_err();
+        let e =
+            DeleteOptions::decode(&RawQuery::parse("propagationPolicy=Sideways"), b"").unwrap_err();
         assert_eq!(e.code(), 422);
     }
 }

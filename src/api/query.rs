@@ -75,19 +75,33 @@ pub fn parse_bool(s: &str) -> bool {
 pub fn parse_go_int(s: &str) -> Result<i64, String> {
     let digits = s.strip_prefix(['+', '-']).unwrap_or(s);
     if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("strconv.ParseInt: parsing {}: invalid syntax", go_quote(s)));
+        return Err(format!(
+            "strconv.ParseInt: parsing {}: invalid syntax",
+            go_quote(s)
+        ));
     }
-    s.parse::<i64>()
-        .map_err(|_| format!("strconv.ParseInt: parsing {}: value out of range", go_quote(s)))
+    s.parse::<i64>().map_err(|_| {
+        format!(
+            "strconv.ParseInt: parsing {}: value out of range",
+            go_quote(s)
+        )
+    })
 }
 
 /// `strconv.ParseUint(s, 10, 64)` with Go's error messages.
 pub fn parse_go_uint(s: &str) -> Result<u64, String> {
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("strconv.ParseUint: parsing {}: invalid syntax", go_quote(s)));
+        return Err(format!(
+            "strconv.ParseUint: parsing {}: invalid syntax",
+            go_quote(s)
+        ));
     }
-    s.parse::<u64>()
-        .map_err(|_| format!("strconv.ParseUint: parsing {}: value out of range", go_quote(s)))
+    s.parse::<u64>().map_err(|_| {
+        format!(
+            "strconv.ParseUint: parsing {}: value out of range",
+            go_quote(s)
+        )
+    })
 }
 
 /// Go's `%q` for a string: double quotes, with `"` and `\` escaped and

@@ -130,7 +130,10 @@ mod tests {
     #[test]
     fn namespace_itself_and_its_status() {
         let r = res("/api/v1/namespaces/ns");
-        assert_eq!((r.resource.as_str(), r.name.as_deref()), ("namespaces", Some("ns")));
+        assert_eq!(
+            (r.resource.as_str(), r.name.as_deref()),
+            ("namespaces", Some("ns"))
+        );
         assert_eq!(r.namespace, None);
         let s = res("/api/v1/namespaces/ns/status");
         assert_eq!(s.subresource.as_deref(), Some("status"));

@@ -124,10 +124,7 @@ pub(crate) async fn handle(
         _ => return Err(method_not_allowed()),
     };
     // Writes to a namespaced resource need a namespace in the path.
-    if def.namespaced
-        && path.namespace.is_none()
-        && !matches!(verb, Verb::List | Verb::Watch)
-    {
+    if def.namespaced && path.namespace.is_none() && !matches!(verb, Verb::List | Verb::Watch) {
         return Err(method_not_allowed());
     }
     let gr = GroupResource::new(&def.group, &def.resource);
@@ -200,10 +197,13 @@ async fn list_or_watch(rr: &ResourceRequest<'_>, verb: Verb) -> Result<ApiRespon
         let sel = if opts.field_selector.is_empty() {
             format!("metadata.name={name}")
         } else {
-            format!("{},metadata.name={name}", rr.req.query.get("fieldSelector").unwrap_or(""))
+            format!(
+                "{},metadata.name={name}",
+                rr.req.query.get("fieldSelector").unwrap_or("")
+            )
         };
-        opts.field_selector = crate::api::selector::FieldSelector::parse(&sel)
-            .map_err(ApiError::bad_request)?;
+        opts.field_selector =
+            crate::api::selector::FieldSelector::parse(&sel).map_err(ApiError::bad_request)?;
         opts.has_selector = true;
     }
     if verb == Verb::Watch {

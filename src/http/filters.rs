@@ -60,7 +60,11 @@ pub fn bearer_matches(header: Option<&HeaderValue>, token: &str) -> bool {
 
 /// The 401 every unauthenticated request gets.
 pub fn unauthorized() -> Response {
-    let status = Status::failure(401, crate::meta::status::reason::UNAUTHORIZED, "Unauthorized");
+    let status = Status::failure(
+        401,
+        crate::meta::status::reason::UNAUTHORIZED,
+        "Unauthorized",
+    );
     let mut resp = Response::new(Body::from(json_line(&status.to_value())));
     *resp.status_mut() = StatusCode::UNAUTHORIZED;
     resp.headers_mut()
@@ -127,9 +131,10 @@ pub async fn gzip(req: Request, next: Next) -> Response {
                 .headers
                 .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
             parts.headers.remove(http::header::CONTENT_LENGTH);
-            parts
-                .headers
-                .append(http::header::VARY, HeaderValue::from_static("Accept-Encoding"));
+            parts.headers.append(
+                http::header::VARY,
+                HeaderValue::from_static("Accept-Encoding"),
+            );
             Response::from_parts(parts, Body::from(out))
         }
         Err(_) => Response::from_parts(parts, Body::from(bytes)),

@@ -79,7 +79,8 @@ pub fn into_response(resp: ApiResponse) -> Response {
         }
     };
     let mut out = Response::new(body);
-    *out.status_mut() = StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *out.status_mut() =
+        StatusCode::from_u16(resp.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in resp.headers {
         if let (Ok(n), Ok(v)) = (
             HeaderName::try_from(name.as_str()),

@@ -169,6 +169,8 @@ mod tests {
     fn empty_details_are_written_as_an_empty_object() {
         let mut s = Status::failure(404, reason::NOT_FOUND, "m");
         s.details = Some(StatusDetails::default());
-        assert!(serde_json::to_string(&s).unwrap().contains(r#""details":{}"#));
+        assert!(serde_json::to_string(&s)
+            .unwrap()
+            .contains(r#""details":{}"#));
     }
 }

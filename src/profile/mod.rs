@@ -88,7 +88,11 @@ pub fn parse_feature_gates(spec: &str) -> Result<Option<bool>, String> {
         let value = match value.trim().to_ascii_lowercase().as_str() {
             "true" | "1" | "t" => true,
             "false" | "0" | "f" => false,
-            _ => return Err(format!("invalid value of {name}={value}, err: invalid syntax")),
+            _ => {
+                return Err(format!(
+                    "invalid value of {name}={value}, err: invalid syntax"
+                ))
+            }
         };
         match name.trim() {
             "WatchList" => watch_list = Some(value),

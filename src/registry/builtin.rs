@@ -128,8 +128,7 @@ pub fn load() -> Result<Registry, String> {
         ("api-aggregated.json", API_AGGREGATED_JSON),
         ("apis-aggregated.json", APIS_AGGREGATED_JSON),
     ] {
-        let list: DiscoveryList =
-            serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
+        let list: DiscoveryList = serde_json::from_str(text).map_err(|e| format!("{file}: {e}"))?;
         for g in list.items {
             if reg.has_group(&g.metadata.name) {
                 return Err(format!("{file}: group {:?} twice", g.metadata.name));

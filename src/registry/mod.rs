@@ -166,10 +166,9 @@ pub fn compare_kube_aware_versions(a: &str, b: &str) -> Ordering {
         (None, None) => b.cmp(a),
         (None, Some(_)) => Ordering::Less,
         (Some(_), None) => Ordering::Greater,
-        (Some((amaj, aty, amin)), Some((bmaj, bty, bmin))) => aty
-            .cmp(&bty)
-            .then(amaj.cmp(&bmaj))
-            .then(amin.cmp(&bmin)),
+        (Some((amaj, aty, amin)), Some((bmaj, bty, bmin))) => {
+            aty.cmp(&bty).then(amaj.cmp(&bmaj)).then(amin.cmp(&bmin))
+        }
     }
 }
 
@@ -489,8 +488,11 @@ mod tests {
         let reg = Registry::builtin();
         let groups = reg.groups();
         let mut seen = std::collections::HashSet::new();
-        assert!(groups.iter().all(|g| seen.insert(g.clone())), "groups unique");
-        assert_eq!(groups.len(), 21);
+        assert!(
+            groups.iter().all(|g| seen.insert(g.clone())),
+            "groups unique"
+        );
+        assert_eq!(groups.len(), 20);
         assert_eq!(groups[0], "apiregistration.k8s.io");
         assert_eq!(groups[1], "apps");
         assert!(reg.has_group(""));
@@ -511,7 +513,10 @@ mod tests {
                     assert!(w[0].resource < w[1].resource, "{g}/{v}: {}", w[1].resource);
                 }
                 for r in rs {
-                    assert_eq!((r.group.as_str(), r.version.as_str()), (g.as_str(), v.as_str()));
+                    assert_eq!(
+                        (r.group.as_str(), r.version.as_str()),
+                        (g.as_str(), v.as_str())
+                    );
                     for w in r.subresources.windows(2) {
                         assert!(w[0].name < w[1].name, "{}", r.resource);
                     }
@@ -529,7 +534,9 @@ mod tests {
     #[test]
     fn builtin_facts() {
         let reg = Registry::builtin();
-        let d = reg.lookup("apps", "v1", "deployments").expect("deployments");
+        let d = reg
+            .lookup("apps", "v1", "deployments")
+            .expect("deployments");
         assert_eq!(d.kind, "Deployment");
         assert_eq!(d.qualified_resource(), "deployments.apps");
         assert_eq!(d.qualified_kind(), "Deployment.apps");
@@ -550,11 +557,16 @@ mod tests {
         assert_eq!(cm.qualified_kind(), "ConfigMap");
         assert_eq!(cm.api_version(), "v1");
         assert_eq!(cm.storage_version_hash.as_deref(), Some("qFsyl6wFWjQ="));
-        assert!(reg.lookup("", "v1", "bindings").expect("bindings").storage_version_hash.is_none());
+        assert!(reg
+            .lookup("", "v1", "bindings")
+            .expect("bindings")
+            .storage_version_hash
+            .is_none());
         let ns = reg.lookup("", "v1", "namespaces").expect("namespaces");
         assert!(!ns.namespaced);
         assert_eq!(
-            reg.lookup_kind("coordination.k8s.io", "v1", "Lease").map(|r| r.resource.as_str()),
+            reg.lookup_kind("coordination.k8s.io", "v1", "Lease")
+                .map(|r| r.resource.as_str()),
             Some("leases")
         );
         // Unknown names: None / empty, never a panic.
@@ -583,8 +595,14 @@ mod tests {
         assert_eq!(names("CM"), vec!["/v1/configmaps"]);
         assert_eq!(names("pod"), vec!["/v1/pods"]);
         assert_eq!(names("events")[0], "/v1/events");
-        assert_eq!(names("events.events.k8s.io"), vec!["events.k8s.io/v1/events"]);
-        assert_eq!(names("hpa.v1.autoscaling"), vec!["autoscaling/v1/horizontalpodautoscalers"]);
+        assert_eq!(
+            names("events.events.k8s.io"),
+            vec!["events.k8s.io/v1/events"]
+        );
+        assert_eq!(
+            names("hpa.v1.autoscaling"),
+            vec!["autoscaling/v1/horizontalpodautoscalers"]
+        );
         assert_eq!(
             names("hpa"),
             vec![
@@ -599,11 +617,31 @@ mod tests {
 
     #[test]
     fn kube_aware_version_order() {
-        let mut v = vec!["v1alpha1", "foo", "v2", "v1beta2", "bar", "v1", "v10", "v1beta1", "v11alpha2"];
+        let mut v = vec![
+            "v1alpha1",
+            "foo",
+            "v2",
+            "v1beta2",
+            "bar",
+            "v1",
+            "v10",
+            "v1beta1",
+            "v11alpha2",
+        ];
         v.sort_by(|a, b| compare_kube_aware_versions(b, a));
         assert_eq!(
             v,
-            vec!["v10", "v2", "v1", "v1beta2", "v1beta1", "v11alpha2", "v1alpha1", "bar", "foo"]
+            vec![
+                "v10",
+                "v2",
+                "v1",
+                "v1beta2",
+                "v1beta1",
+                "v11alpha2",
+                "v1alpha1",
+                "bar",
+                "foo"
+            ]
         );
     }
 
@@ -617,8 +655,14 @@ mod tests {
         reg.insert(crd("aa.example.com", "v1alpha1", "gadgets", "Gadget"));
         let groups = reg.groups();
         assert_eq!(&groups[..before.len()], &before[..]);
-        assert_eq!(&groups[before.len()..], &["aa.example.com", "zz.example.com"]);
-        assert_eq!(reg.versions("aa.example.com"), vec!["v1", "v1beta1", "v1alpha1"]);
+        assert_eq!(
+            &groups[before.len()..],
+            &["aa.example.com", "zz.example.com"]
+        );
+        assert_eq!(
+            reg.versions("aa.example.com"),
+            vec!["v1", "v1beta1", "v1alpha1"]
+        );
         // Replace keeps one entry.
         let mut w = crd("zz.example.com", "v1", "widgets", "Widget");
         w.short_names = vec!["wd".into()];

@@ -30,8 +30,8 @@ pub fn read(paths: &[PathBuf]) -> Result<Vec<Fixture>> {
     }
     let mut out = Vec::new();
     for file in files {
-        let text = std::fs::read_to_string(&file)
-            .map_err(|e| anyhow!("{}: {e}", file.display()))?;
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| anyhow!("{}: {e}", file.display()))?;
         parse_documents(&file.display().to_string(), &text, &mut out)?;
     }
     Ok(out)
@@ -70,8 +70,7 @@ pub fn parse_documents(file: &str, text: &str, out: &mut Vec<Fixture>) -> Result
         if value.is_null() {
             continue;
         }
-        let json: Value =
-            serde_json::to_value(&value).map_err(|e| anyhow!("{origin}: {e}"))?;
+        let json: Value = serde_json::to_value(&value).map_err(|e| anyhow!("{origin}: {e}"))?;
         if !json.is_object() {
             bail!("{origin}: a document must be an object");
         }
@@ -139,9 +138,18 @@ pub async fn create(state: &Arc<ApiState>, obj: &Value) -> std::result::Result<V
         .unwrap_or("default")
         .to_string();
     let mut headers = http::HeaderMap::new();
-    headers.insert(http::header::CONTENT_TYPE, http::HeaderValue::from_static("application/json"));
-    headers.insert(http::header::ACCEPT, http::HeaderValue::from_static("application/json"));
-    headers.insert(http::header::USER_AGENT, http::HeaderValue::from_static("kubemock-fixtures"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        http::header::ACCEPT,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static("kubemock-fixtures"),
+    );
     let req = ApiRequest {
         method: http::Method::POST,
         path: collection_path(&def, &ns),
@@ -187,7 +195,9 @@ pub async fn apply(state: &Arc<ApiState>, fixtures: &[Fixture]) -> Result<usize>
             .pointer("/metadata/namespace")
             .and_then(Value::as_str)
             .unwrap_or("");
-        let namespaced = resolve(state, &f.object).map(|d| d.namespaced).unwrap_or(false);
+        let namespaced = resolve(state, &f.object)
+            .map(|d| d.namespaced)
+            .unwrap_or(false);
         if namespaced
             && !ns.is_empty()
             && state
@@ -222,8 +232,12 @@ mod tests {
         assert_eq!(out[1].origin, "f.yaml:3: items[0]");
         assert_eq!(out[1].object["kind"], "Secret");
         let mut out = Vec::new();
-        parse_documents("f.json", r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}"#, &mut out)
-            .expect("json");
+        parse_documents(
+            "f.json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"j"}}"#,
+            &mut out,
+        )
+        .expect("json");
         assert_eq!(out[0].object["metadata"]["name"], "j");
     }
 

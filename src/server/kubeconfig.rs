@@ -57,7 +57,10 @@ mod tests {
     fn renders_and_parses_as_yaml() {
         let text = render("https://127.0.0.1:1234", Some("PEM"), Some("tok"));
         let v: serde_yaml::Value = serde_yaml::from_str(&text).expect("yaml");
-        assert_eq!(v["clusters"][0]["cluster"]["server"], "https://127.0.0.1:1234");
+        assert_eq!(
+            v["clusters"][0]["cluster"]["server"],
+            "https://127.0.0.1:1234"
+        );
         assert_eq!(v["users"][0]["user"]["token"], "tok");
         assert_eq!(v["contexts"][0]["context"]["namespace"], "default");
         assert_eq!(v["current-context"], "kubemock");

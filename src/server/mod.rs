@@ -25,7 +25,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The namespaces a fresh cluster has.
-pub const DEFAULT_NAMESPACES: [&str; 4] = ["default", "kube-node-lease", "kube-public", "kube-system"];
+pub const DEFAULT_NAMESPACES: [&str; 4] =
+    ["default", "kube-node-lease", "kube-public", "kube-system"];
 
 /// How the server speaks on the wire.
 #[derive(Debug, Clone)]
@@ -329,7 +330,8 @@ async fn accept_loop(
             let result = match acceptor {
                 Some(acceptor) => match acceptor.accept(stream).await {
                     Ok(tls) => {
-                        let conn = builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+                        let conn =
+                            builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
                         watcher.watch(conn.into_owned()).await
                     }
                     Err(e) => {
@@ -338,7 +340,8 @@ async fn accept_loop(
                     }
                 },
                 None => {
-                    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    let conn =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                     watcher.watch(conn.into_owned()).await
                 }
             };

@@ -39,7 +39,8 @@ impl TlsMaterial {
         let ca_key = KeyPair::generate()?;
         let ca_cert = ca.self_signed(&ca_key)?;
 
-        let mut leaf = CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
+        let mut leaf =
+            CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
         leaf.is_ca = IsCa::ExplicitNoCa;
         leaf.distinguished_name
             .push(DnType::CommonName, "kube-apiserver");
@@ -60,12 +61,14 @@ impl TlsMaterial {
 
     /// A certificate chain and key from PEM files.
     pub fn from_files(cert: &Path, key: &Path) -> Result<TlsMaterial> {
-        let chain_pem = std::fs::read_to_string(cert)
-            .with_context(|| format!("reading {}", cert.display()))?;
+        let chain_pem =
+            std::fs::read_to_string(cert).with_context(|| format!("reading {}", cert.display()))?;
         let key_pem =
             std::fs::read_to_string(key).with_context(|| format!("reading {}", key.display()))?;
         let certs = parse_certs(&chain_pem)?;
-        let last = certs.last().ok_or_else(|| anyhow!("{}: no certificate", cert.display()))?;
+        let last = certs
+            .last()
+            .ok_or_else(|| anyhow!("{}: no certificate", cert.display()))?;
         let ca_pem = pem_encode("CERTIFICATE", last);
         Ok(TlsMaterial {
             ca_pem,
@@ -141,7 +144,10 @@ mod tests {
         std::fs::write(&c, &m.chain_pem).expect("write");
         std::fs::write(&k, &m.key_pem).expect("write");
         let back = TlsMaterial::from_files(&c, &k).expect("load");
-        assert_eq!(parse_certs(&back.ca_pem).expect("ca"), parse_certs(&m.chain_pem).expect("leaf"));
+        assert_eq!(
+            parse_certs(&back.ca_pem).expect("ca"),
+            parse_certs(&m.chain_pem).expect("leaf")
+        );
         back.server_config().expect("config");
         assert!(TlsMaterial::from_files(&k, &k).is_err());
     }

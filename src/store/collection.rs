@@ -136,7 +136,12 @@ impl Collection {
             });
         }
         let idx = self.history.partition_point(|e| e.event.rv <= rv);
-        Ok(self.history.iter().skip(idx).map(|e| e.event.clone()).collect())
+        Ok(self
+            .history
+            .iter()
+            .skip(idx)
+            .map(|e| e.event.clone())
+            .collect())
     }
 }
 
@@ -146,7 +151,7 @@ mod tests {
 
     #[test]
     fn keys_sort_as_etcd_paths() {
-        let mut keys = vec![
+        let mut keys = [
             ObjectKey::new("a", "z"),
             ObjectKey::new("a-b", "a"),
             ObjectKey::new("a", "b"),

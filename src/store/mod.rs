@@ -361,7 +361,10 @@ mod tests {
         put(&store, cm("b"));
         let snap = store.snapshot(&gr, ReadAt::Exact(rv)).unwrap();
         assert_eq!(snap.objects.len(), 1);
-        assert_eq!(store.snapshot(&gr, ReadAt::Latest).unwrap().objects.len(), 2);
+        assert_eq!(
+            store.snapshot(&gr, ReadAt::Latest).unwrap().objects.len(),
+            2
+        );
         assert!(matches!(
             store.snapshot(&gr, ReadAt::Exact(99)),
             Err(StoreError::TooLarge { .. })
@@ -383,7 +386,10 @@ mod tests {
             store.snapshot(&gr, ReadAt::Exact(2)),
             Err(StoreError::Expired { .. })
         ));
-        assert_eq!(store.snapshot(&gr, ReadAt::Exact(5)).unwrap().objects.len(), 4);
+        assert_eq!(
+            store.snapshot(&gr, ReadAt::Exact(5)).unwrap().objects.len(),
+            4
+        );
     }
 
     #[test]

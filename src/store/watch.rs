@@ -126,6 +126,10 @@ impl Store {
 
     /// How many watchers are subscribed (closed ones are pruned on the next write).
     pub fn watcher_count(&self) -> usize {
-        self.lock().watchers.iter().filter(|w| !w.tx.is_closed()).count()
+        self.lock()
+            .watchers
+            .iter()
+            .filter(|w| !w.tx.is_closed())
+            .count()
     }
 }

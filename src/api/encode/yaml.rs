@@ -107,9 +107,9 @@ fn scalar(v: &Value, indent: usize) -> String {
 /// go-yaml v2 resolves it.
 fn resolves_to_non_string(s: &str) -> bool {
     const WORDS: &[&str] = &[
-        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE",
-        "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null",
-        "NULL", "~", ".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN",
+        "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false",
+        "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~",
+        ".inf", ".Inf", ".INF", "+.inf", "-.inf", ".nan", ".NaN", ".NAN",
     ];
     if WORDS.contains(&s) {
         return true;
@@ -163,7 +163,8 @@ fn string_scalar(s: &str, indent: usize) -> String {
     if s.contains('\n') && !s.chars().any(|c| c.is_control() && c != '\n') {
         return literal_block(s, indent);
     }
-    if resolves_to_non_string(s) {
+    // go-yaml resolves "" to null, so it double-quotes it.
+    if s.is_empty() || resolves_to_non_string(s) {
         return double_quoted(s);
     }
     if plain_allowed(s) {

@@ -19,7 +19,8 @@ use std::sync::Arc;
 /// Resources whose registry returns the deleted object rather than a
 /// `Status` (`ReturnDeletedObject`, or their own `Delete`); seen on the real
 /// server for pods, services and namespaces (real-server-findings).
-const RETURNS_DELETED_OBJECT: &[(&str, &str)] = &[("", "namespaces"), ("", "pods"), ("", "services")];
+const RETURNS_DELETED_OBJECT: &[(&str, &str)] =
+    &[("", "namespaces"), ("", "pods"), ("", "services")];
 
 fn returns_object(group: &str, resource: &str) -> bool {
     RETURNS_DELETED_OBJECT.contains(&(group, resource))
@@ -153,9 +154,17 @@ pub(crate) async fn delete(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     }
 }
 
-fn status_response(rr: &ResourceRequest<'_>, n: &Negotiated, status: &Status) -> Result<ApiResponse> {
+fn status_response(
+    rr: &ResourceRequest<'_>,
+    n: &Negotiated,
+    status: &Status,
+) -> Result<ApiResponse> {
     let enc = super::encoding(rr, n);
-    Ok(ApiResponse::full(200, enc.content_type(), enc.encode(&status.to_value())))
+    Ok(ApiResponse::full(
+        200,
+        enc.content_type(),
+        enc.encode(&status.to_value()),
+    ))
 }
 
 /// DELETE a collection: every object that matches the selectors, returned
@@ -217,7 +226,9 @@ pub fn finalize_namespace(state: &Arc<ApiState>, namespace: &str) {
     let gr = GroupResource::new("", "namespaces");
     let key = ObjectKey::new("", namespace);
     let _ = state.store.mutate::<ApiError>(&gr, &key, |cur, _| {
-        let Some(cur) = cur else { return Ok(Mutation::Keep) };
+        let Some(cur) = cur else {
+            return Ok(Mutation::Keep);
+        };
         if cur.pointer("/metadata/deletionTimestamp").is_none() {
             return Ok(Mutation::Keep);
         }

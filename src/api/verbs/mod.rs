@@ -131,7 +131,11 @@ pub(crate) fn respond_object(
         }
     };
     let enc = encoding(rr, n);
-    Ok(ApiResponse::full(status, enc.content_type(), enc.encode(&body)))
+    Ok(ApiResponse::full(
+        status,
+        enc.content_type(),
+        enc.encode(&body),
+    ))
 }
 
 /// Encodes a list (objects in key order, list metadata given).
@@ -187,5 +191,9 @@ pub(crate) fn respond_list(
         }
     };
     let enc = encoding(rr, n);
-    Ok(ApiResponse::full(200, enc.content_type(), enc.encode(&body)))
+    Ok(ApiResponse::full(
+        200,
+        enc.content_type(),
+        enc.encode(&body),
+    ))
 }

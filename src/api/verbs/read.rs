@@ -58,7 +58,9 @@ fn continue_expired(next: Option<String>) -> ApiError {
         "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.",
     );
     if let Some(token) = next {
-        e.status.metadata.insert("continue".into(), Value::String(token));
+        e.status
+            .metadata
+            .insert("continue".into(), Value::String(token));
     }
     e
 }
@@ -108,7 +110,8 @@ pub(crate) async fn list(
             ReadAt::Exact(wanted)
         } else {
             debug_assert!(
-                opts.resource_version_match.is_empty() || opts.resource_version_match == NOT_OLDER_THAN
+                opts.resource_version_match.is_empty()
+                    || opts.resource_version_match == NOT_OLDER_THAN
             );
             wait_for(rr, wanted).await?;
             ReadAt::Latest

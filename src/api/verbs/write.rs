@@ -34,10 +34,19 @@ fn body_format(rr: &ResourceRequest<'_>) -> Result<RequestFormat> {
 /// Decodes the body into an object of the endpoint's kind, filling in a
 /// missing `apiVersion`/`kind` and refusing another type as the decoder does.
 /// Returns the object and whether the body named its kind.
-pub(crate) fn decode_body(rr: &ResourceRequest<'_>, format: RequestFormat) -> Result<(Value, bool)> {
+/// Decodes the body into an object of the endpoint's kind; returns it,
+/// whether it named its kind, and the unknown fields it dropped.
+pub(crate) fn decode_body(
+    rr: &ResourceRequest<'_>,
+    format: RequestFormat,
+) -> Result<(Value, bool, Vec<String>)> {
     let def = &rr.def;
     let mut obj = decode_object(&rr.req.body, format, &def.kind)?;
-    let kind = obj.get("kind").and_then(Value::as_str).unwrap_or("").to_string();
+    let kind = obj
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let api_version = obj
         .get("apiVersion")
         .and_then(Value::as_str)
@@ -46,8 +55,16 @@ pub(crate) fn decode_body(rr: &ResourceRequest<'_>, format: RequestFormat) -> Re
     let had_kind = !kind.is_empty();
     let want_av = def.api_version();
     let (body_kind, body_av) = (
-        if kind.is_empty() { def.kind.clone() } else { kind },
-        if api_version.is_empty() { want_av.clone() } else { api_version },
+        if kind.is_empty() {
+            def.kind.clone()
+        } else {
+            kind
+        },
+        if api_version.is_empty() {
+            want_av.clone()
+        } else {
+            api_version
+        },
     );
     if body_kind != def.kind || body_av != want_av {
         let version = body_av.rsplit('/').next().unwrap_or(&body_av).to_string();
@@ -89,7 +106,17 @@ pub(crate) fn decode_body(rr: &ResourceRequest<'_>, format: RequestFormat) -> Re
     }
     validation::check_decodable(&def.group, &def.version, &def.kind, &obj)
         .map_err(ApiError::bad_request)?;
-    Ok((obj, had_kind))
+    let unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut obj);
+    Ok((obj, had_kind, unknown))
+}
+
+/// Adds one `Warning` header per unknown field.
+fn with_warnings(mut resp: ApiResponse, unknown: &[String]) -> ApiResponse {
+    for path in unknown {
+        resp.headers
+            .push(("Warning".into(), crate::api::unknown_fields::warning(path)));
+    }
+    resp
 }
 
 fn meta_mut(obj: &mut Value) -> &mut Map<String, Value> {
@@ -183,7 +210,7 @@ fn dry_run(rr: &ResourceRequest<'_>) -> Result<bool> {
             )));
         }
     }
-    Ok(values.iter().any(|v| *v == "All"))
+    Ok(values.contains(&"All"))
 }
 
 fn manager(rr: &ResourceRequest<'_>) -> String {
@@ -211,10 +238,10 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let n = rr.negotiate(Endpoint::Write)?;
     let format = body_format(rr)?;
     let dry_run = dry_run(rr)?;
-    let (mut obj, had_kind) = decode_body(rr, format)?;
+    let (mut obj, had_kind, unknown) = decode_body(rr, format)?;
     let def = &rr.def;
     reconcile_namespace(def, &mut obj, rr.namespace())?;
-    if meta_str(&obj, "resourceVersion") != "" {
+    if !meta_str(&obj, "resourceVersion").is_empty() {
         return Err(ApiError::internal(
             "resourceVersion should not be set on objects to be created",
         ));
@@ -222,7 +249,12 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     // BeforeCreate: system fields, generateName, strategy, validation.
     {
         let meta = meta_mut(&mut obj);
-        for k in ["deletionTimestamp", "deletionGracePeriodSeconds", "generation", "managedFields"] {
+        for k in [
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "managedFields",
+        ] {
             meta.shift_remove(k);
         }
     }
@@ -238,11 +270,7 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
         }
     }
     {
-        let mut ctx = rr
-            .state
-            .defaults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
         defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
     }
     let causes = validation::validate_create(&def.group, &def.resource, &obj);
@@ -254,7 +282,10 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let now = now_rfc3339();
     {
         let meta = meta_mut(&mut obj);
-        meta.insert("uid".into(), Value::String(uuid::Uuid::new_v4().to_string()));
+        meta.insert(
+            "uid".into(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
         meta.insert("creationTimestamp".into(), Value::String(now.clone()));
         if defaults::tracks_generation(&def.group, &def.resource) {
             meta.insert("generation".into(), json!(1));
@@ -268,15 +299,18 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     }
     let obj = order_metadata(obj);
     if dry_run {
-        return respond_object(rr, &n, 201, &obj);
+        return respond_object(rr, &n, 201, &obj).map(|r| with_warnings(r, &unknown));
     }
     let key = ObjectKey::new(&ns, &name);
-    let stored = rr.state.store.mutate(&rr.gr, &key, |current, _| match current {
-        Some(_) => Err(ApiError::already_exists(&def.group, &def.resource, &name)),
-        None => Ok(Mutation::Put(obj)),
-    })?;
+    let stored = rr
+        .state
+        .store
+        .mutate(&rr.gr, &key, |current, _| match current {
+            Some(_) => Err(ApiError::already_exists(&def.group, &def.resource, &name)),
+            None => Ok(Mutation::Put(obj)),
+        })?;
     let stored = stored.ok_or_else(|| ApiError::internal("create stored nothing"))?;
-    respond_object(rr, &n, 201, &stored)
+    respond_object(rr, &n, 201, &stored).map(|r| with_warnings(r, &unknown))
 }
 
 /// Orders `metadata` as `ObjectMeta`'s Go struct does.
@@ -337,7 +371,13 @@ fn prepare_update(
     }
     {
         let meta = meta_mut(&mut obj);
-        for k in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation"] {
+        for k in [
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+        ] {
             meta.shift_remove(k);
             if let Some(v) = old.get("metadata").and_then(|m| m.get(k)) {
                 meta.insert(k.to_string(), v.clone());
@@ -371,15 +411,14 @@ fn prepare_update(
         }
     }
     {
-        let mut ctx = rr
-            .state
-            .defaults
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
+        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
         defaults::apply_defaults(&def.group, &def.kind, &mut obj, Some(old), &mut ctx);
     }
     if defaults::tracks_generation(&def.group, &def.resource) && spec_part(&obj) != spec_part(old) {
-        let g = old.pointer("/metadata/generation").and_then(Value::as_i64).unwrap_or(0);
+        let g = old
+            .pointer("/metadata/generation")
+            .and_then(Value::as_i64)
+            .unwrap_or(0);
         meta_mut(&mut obj).insert("generation".into(), json!(g + 1));
     }
     let causes = validation::validate_update(&def.group, &def.resource, &obj, old);
@@ -452,7 +491,7 @@ pub(crate) async fn update(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let n = rr.negotiate(Endpoint::Write)?;
     let format = body_format(rr)?;
     let dry_run = dry_run(rr)?;
-    let (mut obj, _) = decode_body(rr, format)?;
+    let (mut obj, _, unknown) = decode_body(rr, format)?;
     reconcile_namespace(&rr.def, &mut obj, rr.namespace())?;
     let body_name = meta_str(&obj, "name").to_string();
     if body_name.is_empty() {
@@ -464,7 +503,7 @@ pub(crate) async fn update(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
         )));
     }
     let stored = commit_update(rr, |_| Ok(obj.clone()), dry_run)?;
-    respond_object(rr, &n, 200, &stored)
+    respond_object(rr, &n, 200, &stored).map(|r| with_warnings(r, &unknown))
 }
 
 /// PATCH: JSON patch (RFC 6902), merge patch (RFC 7386); strategic merge
