@@ -25,6 +25,25 @@ const CORE_GROUPS: &[&str] = &[
     "health-auth",
 ];
 
+/// Golden groups of the write paths (issue 3).
+const WRITE_GROUPS: &[&str] = &["patch", "dryrun-generatename"];
+
+/// Golden groups of watch, WatchList and negotiation (issue 4).
+const WATCH_GROUPS: &[&str] = &[
+    "watch",
+    "s7-list",
+    "s7-negotiation",
+    "s7-validation",
+    "s7-watchlist",
+    "negotiation",
+    "table",
+    "metadata",
+];
+
+/// Cases whose real answer is protobuf: they pass once kubemock speaks
+/// protobuf (issue 8). Reported on every run, never silently dropped.
+const NEEDS_PROTOBUF: &[&str] = &["neg-typed-client-accept", "s7-45"];
+
 /// Runs the replay for `groups`; returns per case (group, result, diffs),
 /// or `None` when the replay cannot run here.
 async fn replay(groups: &[&str]) -> Option<Vec<(String, String, String, Vec<String>)>> {
@@ -78,7 +97,7 @@ async fn replay(groups: &[&str]) -> Option<Vec<(String, String, String, Vec<Stri
     )
 }
 
-async fn assert_groups_pass(groups: &[&str]) {
+async fn assert_groups_pass(groups: &[&str], pending: &[&str]) {
     let Some(cases) = replay(groups).await else {
         return;
     };
@@ -92,6 +111,8 @@ async fn assert_groups_pass(groups: &[&str]) {
         entry.1 += 1;
         if result == "PASS" {
             entry.0 += 1;
+        } else if pending.contains(&id.as_str()) {
+            eprintln!("PENDING (needs protobuf, issue 8): {id} [{group}] {result}");
         } else {
             failures.push(format!("{id} [{group}] {result}: {}", diffs.join("; ")));
         }
@@ -109,5 +130,15 @@ async fn assert_groups_pass(groups: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn golden_core_groups_pass() {
-    assert_groups_pass(CORE_GROUPS).await;
+    assert_groups_pass(CORE_GROUPS, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn golden_write_groups_pass() {
+    assert_groups_pass(WRITE_GROUPS, &[]).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn golden_watch_groups_pass() {
+    assert_groups_pass(WATCH_GROUPS, NEEDS_PROTOBUF).await;
 }

@@ -1097,12 +1097,21 @@ fn default_job(o: &mut Map<String, Value>, old: Option<&Value>) {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
+    // FillObjectMetaSystemFields runs before PrepareForCreate: the uid is set.
+    let existing_uid = o
+        .get("metadata")
+        .and_then(|m| m.get("uid"))
+        .and_then(Value::as_str)
+        .filter(|u| !u.is_empty())
+        .map(str::to_string);
     if let Some(spec) = child(o, "spec") {
         default_job_spec(spec);
         // PrepareForCreate: the generated selector and template labels.
         let manual = spec.get("manualSelector").and_then(Value::as_bool) == Some(true);
         if old.is_none() && !manual {
-            let uid = uuid::Uuid::new_v4().to_string();
+            let uid = existing_uid
+                .clone()
+                .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
             if let Some(t) = child(spec, "template") {
                 if let Some(tm) = child(t, "metadata") {
                     if let Some(l) = child(tm, "labels") {

@@ -269,16 +269,12 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
             m.shift_remove("status");
         }
     }
-    {
-        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
-        defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
-    }
-    let causes = validation::validate_create(&def.group, &def.resource, &obj);
-    if !causes.is_empty() {
-        return Err(invalid(def, &name, causes));
-    }
+    // NamespaceLifecycle admission (mutating phase) runs before the
+    // strategy's validation: a missing namespace is a 404 even for an
+    // invalid object.
     let ns = meta_str(&obj, "namespace").to_string();
     check_namespace(rr, &ns, &name)?;
+    // FillObjectMetaSystemFields, then PrepareForCreate (defaults), then Validate.
     let now = now_rfc3339();
     {
         let meta = meta_mut(&mut obj);
@@ -290,6 +286,14 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
         if defaults::tracks_generation(&def.group, &def.resource) {
             meta.insert("generation".into(), json!(1));
         }
+    }
+    {
+        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
+        defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
+    }
+    let causes = validation::validate_create(&def.group, &def.resource, &obj);
+    if !causes.is_empty() {
+        return Err(invalid(def, &name, causes));
     }
     if had_kind {
         // UNVERIFIED: the real server leaves managedFields off when the body
