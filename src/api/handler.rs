@@ -53,7 +53,15 @@ async fn route(state: &Arc<ApiState>, req: &ApiRequest) -> Result<ApiResponse, A
             if !group_known(&state.registry(), &rp.group) {
                 return Ok(ApiResponse::page_not_found());
             }
-            resource::handle(state, req, rp).await
+            let warning = deprecation_warning(&rp.group, &rp.version, &rp.resource);
+            let resp = match resource::handle(state, req, rp).await {
+                Ok(r) => r,
+                Err(e) => render_error(req, &e),
+            };
+            Ok(match warning {
+                Some(w) => resp.with_header("Warning", format!("299 - \"{w}\"")),
+                None => resp,
+            })
         }
     }
 }
@@ -90,6 +98,30 @@ pub(crate) fn is_long_running(req: &ApiRequest) -> bool {
             .iter()
             .any(|s| path.ends_with(s))
         || path.contains("/proxy/")
+}
+
+/// Deprecated built-in APIs and the warning the real server attaches to
+/// every request for them (`rest.Storage` `DeprecatedAPI` warnings).
+const DEPRECATED_APIS: &[(&str, &str, &str, &str)] = &[
+    (
+        "",
+        "v1",
+        "componentstatuses",
+        "v1 ComponentStatus is deprecated in v1.19+",
+    ),
+    (
+        "",
+        "v1",
+        "endpoints",
+        "v1 Endpoints is deprecated in v1.33+; use discovery.k8s.io/v1 EndpointSlice",
+    ),
+];
+
+fn deprecation_warning(group: &str, version: &str, resource: &str) -> Option<&'static str> {
+    DEPRECATED_APIS
+        .iter()
+        .find(|(g, v, r, _)| *g == group && *v == version && *r == resource)
+        .map(|(_, _, _, w)| *w)
 }
 
 fn group_known(reg: &crate::registry::Registry, group: &str) -> bool {

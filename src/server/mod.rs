@@ -168,6 +168,7 @@ impl MockServerBuilder {
                 .map_err(|e| anyhow!("creating namespace {ns}: {e}"))?;
         }
         fixtures::apply(&state, &fixtures).await?;
+        state.store.start_history();
 
         let listener = TcpListener::bind(self.listen)
             .await

@@ -120,6 +120,9 @@ struct Inner {
     collections: HashMap<GroupResource, Collection>,
     watchers: Vec<watch::Watcher>,
     next_watcher_id: u64,
+    /// Revisions below this are older than the watch cache (see
+    /// [`Store::start_history`]).
+    history_floor: u64,
 }
 
 /// The store. Cheap to share behind an `Arc`.
@@ -178,6 +181,7 @@ impl Store {
                 collections: HashMap::new(),
                 watchers: Vec::new(),
                 next_watcher_id: 0,
+                history_floor: 0,
             }),
             config,
             rv_tx,
@@ -223,6 +227,20 @@ impl Store {
             .cloned()
     }
 
+    /// Marks the current revision as the start of the readable history, as
+    /// a real server's watch cache starts at the revision it was
+    /// initialised with: older revisions (those of start-up writes) answer
+    /// 410 Expired, as `resourceVersion=1` does on a real cluster.
+    pub fn start_history(&self) {
+        let mut inner = self.lock();
+        inner.history_floor = inner.rv;
+    }
+
+    /// The oldest revision a watch or exact read may start from.
+    pub fn history_floor(&self) -> u64 {
+        self.lock().history_floor
+    }
+
     /// A whole collection at a revision.
     pub fn snapshot(&self, gr: &GroupResource, at: ReadAt) -> Result<Snapshot, StoreError> {
         let inner = self.lock();
@@ -237,6 +255,12 @@ impl Store {
                     .unwrap_or_default(),
             }),
             ReadAt::Exact(rv) => {
+                if rv < inner.history_floor {
+                    return Err(StoreError::Expired {
+                        requested: rv,
+                        oldest: inner.history_floor,
+                    });
+                }
                 if rv > current {
                     return Err(StoreError::TooLarge {
                         requested: rv,

@@ -108,6 +108,12 @@ impl Store {
                 }),
                 Vec::new(),
             ),
+            WatchStart::After(rv) if rv < inner.history_floor => {
+                return Err(StoreError::Expired {
+                    requested: rv,
+                    oldest: inner.history_floor,
+                })
+            }
             WatchStart::After(rv) => match collection {
                 Some(c) if rv < current => (None, c.events_after(rv)?),
                 _ => (None, Vec::new()),

@@ -54,8 +54,48 @@ fn write_value_after_key(out: &mut String, v: &Value, indent: usize) {
         }
         other => {
             out.push(' ');
-            out.push_str(&scalar(other, indent + 2));
+            push_scalar(out, other, indent + 2);
             out.push('\n');
+        }
+    }
+}
+
+/// go-yaml's emitter width: plain and quoted scalars are folded at a space
+/// once the column passes it (`best_width`).
+const BEST_WIDTH: usize = 80;
+
+/// Writes a value scalar, folded as go-yaml's emitter folds long plain and
+/// quoted scalars (`yaml_emitter_write_plain_scalar` and friends): a single
+/// space becomes a line break plus `indent` once the column exceeds
+/// [`BEST_WIDTH`].
+fn push_scalar(out: &mut String, v: &Value, indent: usize) {
+    let text = scalar(v, indent);
+    let foldable = matches!(v, Value::String(_)) && !text.starts_with('|');
+    if !foldable {
+        out.push_str(&text);
+        return;
+    }
+    let mut column = out.rsplit('\n').next().map_or(0, |l| l.chars().count());
+    let quoted = text.starts_with('\'') || text.starts_with('"');
+    let chars: Vec<char> = text.chars().collect();
+    let mut prev_space = false;
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            let next_space = chars.get(i + 1) == Some(&' ');
+            let inside = !quoted || (i > 1 && i + 2 < chars.len());
+            if !prev_space && column > BEST_WIDTH && !next_space && inside {
+                out.push('\n');
+                pad(out, indent);
+                column = indent;
+            } else {
+                out.push(c);
+                column += 1;
+            }
+            prev_space = true;
+        } else {
+            out.push(c);
+            column += 1;
+            prev_space = false;
         }
     }
 }
@@ -85,7 +125,7 @@ fn write_seq(out: &mut String, items: &[Value], indent: usize) {
             }
             other => {
                 out.push(' ');
-                out.push_str(&scalar(other, indent + 2));
+                push_scalar(out, other, indent + 2);
                 out.push('\n');
             }
         }
@@ -233,6 +273,17 @@ mod tests {
         assert_eq!(
             to_yaml(&v),
             "code: 404\ndetails:\n  kind: configmaps\n  name: nope\nmessage: configmaps \"nope\" not found\nmetadata: {}\n"
+        );
+    }
+
+    #[test]
+    fn long_scalars_fold_like_go_yaml() {
+        let long = "Data contains the configuration data. Each key must consist of alphanumeric characters, '-', '_' or '.'.";
+        let v = json!({"items": [{"description": long, "name": "x"}]});
+        let y = to_yaml(&v);
+        assert!(
+            y.starts_with("items:\n- description: Data contains the configuration data. Each key must consist of alphanumeric\n    characters, '-', '_' or '.'.\n"),
+            "{y}"
         );
     }
 
