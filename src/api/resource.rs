@@ -180,7 +180,20 @@ async fn list_or_watch(rr: &ResourceRequest<'_>, verb: Verb) -> Result<ApiRespon
         (n, decode()?)
     } else {
         let o = decode()?;
-        (rr.negotiate(endpoint)?, o)
+        // 1.32–1.33 `watchListEndpointRestrictions`: a watch-list may not be
+        // served as a Table (Table clauses are skipped; no fallback → 406).
+        let n = if verb == Verb::Watch && !rr.state.profile.table_on_watch_list && o.is_watch_list()
+        {
+            let caps = Capabilities {
+                table: false,
+                ..rr.capabilities()
+            };
+            negotiate::negotiate_resource(rr.req.header("accept"), endpoint, caps)
+                .map_err(not_acceptable)?
+        } else {
+            rr.negotiate(endpoint)?
+        };
+        (n, o)
     };
     opts.field_selector
         .check_supported(&rr.def.group, &rr.def.resource)

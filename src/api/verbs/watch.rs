@@ -54,6 +54,10 @@ struct Presenter {
     include: table::IncludeObject,
     /// Table column definitions go with the first row only.
     sent_columns: bool,
+    /// ≤1.33: a zero `creationTimestamp` is written as `null`.
+    creation_timestamp_null: bool,
+    /// 1.32–1.33: the end bookmark carries the list blueprint annotation.
+    blueprint: bool,
 }
 
 impl Presenter {
@@ -88,8 +92,15 @@ impl Presenter {
 
     fn bookmark(&mut self, rv: u64, initial_end: bool) -> Value {
         let mut meta = json!({ "resourceVersion": rv.to_string() });
+        if self.creation_timestamp_null {
+            meta["creationTimestamp"] = Value::Null;
+        }
         if initial_end {
             meta["annotations"] = json!({ "k8s.io/initial-events-end": "true" });
+            if self.blueprint {
+                meta["annotations"]["kubernetes.io/initial-events-list-blueprint"] =
+                    Value::String(self.list_blueprint());
+            }
         }
         match self.transform {
             Transform::PartialObjectMetadata | Transform::PartialObjectMetadataList => json!({
@@ -113,6 +124,24 @@ impl Presenter {
             }
             Transform::None => empty_object(&self.def, meta),
         }
+    }
+}
+
+impl Presenter {
+    /// The empty versioned list, encoded as the watch encodes objects and
+    /// base64'd (1.32–1.33, PR #127587). UNVERIFIED: the exact bytes (JSON
+    /// encoder output with its trailing newline).
+    fn list_blueprint(&self) -> String {
+        use base64::Engine;
+        let (kind, api_version) = match self.transform {
+            Transform::PartialObjectMetadata | Transform::PartialObjectMetadataList => (
+                "PartialObjectMetadataList".to_string(),
+                format!("meta.k8s.io/{}", self.transform_version),
+            ),
+            _ => (self.def.list_kind(), self.def.api_version()),
+        };
+        let list = json!({"kind": kind, "apiVersion": api_version, "metadata": {}, "items": null});
+        base64::engine::general_purpose::STANDARD.encode(encode::json_line(&list))
     }
 }
 
@@ -211,6 +240,8 @@ pub(crate) async fn watch(
         transform_version: n.transform_version,
         include,
         sent_columns: false,
+        creation_timestamp_null: rr.state.profile.creation_timestamp_null,
+        blueprint: rr.state.profile.blueprint_annotation,
     };
     let mut head: Vec<Bytes> = Vec::new();
 
