@@ -9,6 +9,7 @@
 //!   selectors, tables, discovery, the verbs), free of HTTP framework types;
 //! - [`http`]: the HTTP layer (filters: Audit-Id, auth, Cache-Control, gzip);
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
+//! - [`bench`]: `kubemock bench`, the benchmark harness;
 //! - [`cli`]: the `kubemock` command line.
 //!
 //! ```no_run
@@ -19,6 +20,7 @@
 //! ```
 
 pub mod api;
+pub mod bench;
 pub mod cli;
 pub mod http;
 pub mod meta;

@@ -21,6 +21,28 @@ pub struct Cli {
 pub enum Command {
     /// Run the mock API server.
     Serve(ServeArgs),
+    /// Measure kubemock (or --against a server) and print a table plus JSON.
+    Bench(BenchArgs),
+}
+
+/// Flags of `kubemock bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Run against this kubeconfig's server instead of a spawned kubemock.
+    #[arg(long)]
+    pub against: Option<PathBuf>,
+    /// A run of seconds (as CI runs it).
+    #[arg(long)]
+    pub quick: bool,
+    /// Collection sizes (comma-separated), overriding the run's default.
+    #[arg(long, value_delimiter = ',')]
+    pub sizes: Vec<usize>,
+    /// Watcher counts (comma-separated), overriding the run's default.
+    #[arg(long, value_delimiter = ',')]
+    pub watchers: Vec<usize>,
+    /// Write the JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
 }
 
 /// Flags of `kubemock serve`.
@@ -63,6 +85,22 @@ pub struct ServeArgs {
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
+        Command::Bench(args) => {
+            let mut opts = if args.quick {
+                crate::bench::BenchOptions::quick()
+            } else {
+                crate::bench::BenchOptions::full()
+            };
+            if !args.sizes.is_empty() {
+                opts.sizes = args.sizes;
+            }
+            if !args.watchers.is_empty() {
+                opts.watchers = args.watchers;
+            }
+            opts.against = args.against;
+            opts.json = args.json;
+            crate::bench::run(opts).await.map(|_| ())
+        }
     }
 }
 

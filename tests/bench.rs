@@ -1,0 +1,43 @@
+//! The benchmark harness keeps working: `kubemock bench --quick` runs every
+//! workload for a few seconds and writes a JSON report with every figure.
+//! (No timing is asserted: figures are measurements, not pass/fail.)
+
+#[test]
+fn quick_bench_runs_every_workload() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("bench.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubemock"))
+        .args(["bench", "--quick", "--json"])
+        .arg(&json)
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report")).expect("json");
+    let rows = report["rows"].as_array().expect("rows");
+    for workload in [
+        "start-up",
+        "watchlist n=200",
+        "list n=200",
+        "memory",
+        "writes (16 clients)",
+        "fan-out w=20",
+    ] {
+        assert!(
+            rows.iter().any(|r| r["workload"] == workload),
+            "missing {workload} in {report}"
+        );
+    }
+    let lost = rows
+        .iter()
+        .find(|r| r["metric"] == "events lost")
+        .expect("lost row");
+    assert_eq!(lost["value"], 0.0);
+    // The table is printed too.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("| workload | metric |"));
+}
