@@ -8,6 +8,7 @@
 //! - [`api`]: Kubernetes API semantics (request paths, options, negotiation,
 //!   selectors, tables, discovery, the verbs), free of HTTP framework types;
 //! - [`http`]: the HTTP layer (filters: Audit-Id, auth, Cache-Control, gzip);
+//! - [`record`]: recording what clients send, expectations, verification;
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
 //! - [`bench`]: `kubemock bench`, the benchmark harness;
 //! - [`cli`]: the `kubemock` command line.
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod http;
 pub mod meta;
 pub mod profile;
+pub mod record;
 pub mod registry;
 pub mod server;
 pub mod store;

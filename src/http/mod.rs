@@ -4,6 +4,7 @@
 //! Audit-Id, authentication, `Cache-Control`, gzip.
 
 pub mod filters;
+pub mod record;
 
 use crate::api::{self, ApiRequest, ApiResponse, ApiState, ResponseBody};
 use axum::body::Body;
@@ -22,21 +23,49 @@ const MAX_BODY: usize = 100 << 20;
 pub struct HttpConfig {
     /// Bearer token required on every request; `None` disables auth.
     pub token: Option<String>,
+    /// Recording, expectations and the control API (`None`: none of them).
+    pub control: Option<Arc<record::Control>>,
 }
 
 /// The router: every path goes to the API layer, wrapped in the filters.
 pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
+    let control = config.control.clone();
     let config = Arc::new(config);
-    Router::new()
+    let mut app = Router::new();
+    if let Some(c) = &control {
+        // The control API, before dispatch to the API layer: its prefix is
+        // one no Kubernetes path uses, and discovery never lists it.
+        let c = Arc::clone(c);
+        app = app.route(
+            &format!("{}/{{*rest}}", crate::record::CONTROL_PREFIX),
+            axum::routing::any(move |State(s): State<Arc<ApiState>>, req: Request| {
+                record::control(Arc::clone(&c), s, req)
+            }),
+        );
+    }
+    let mut app = app
         .fallback(dispatch)
         .with_state(state)
-        .layer(axum::middleware::from_fn(filters::gzip))
+        .layer(axum::middleware::from_fn(filters::gzip));
+    if let Some(c) = &control {
+        // Canned responses and enforce mode: after authentication.
+        app = app.layer(axum::middleware::from_fn_with_state(
+            Arc::clone(c),
+            record::expect,
+        ));
+    }
+    let app = app
         .layer(axum::middleware::from_fn_with_state(
             config,
             filters::authenticate,
         ))
         .layer(axum::middleware::from_fn(filters::cache_control))
-        .layer(axum::middleware::from_fn(filters::audit_id))
+        .layer(axum::middleware::from_fn(filters::audit_id));
+    match control {
+        // Outermost, so rejected (401) requests are recorded too.
+        Some(c) => app.layer(axum::middleware::from_fn_with_state(c, record::record)),
+        None => app,
+    }
 }
 
 async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {

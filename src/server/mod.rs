@@ -55,6 +55,8 @@ pub struct MockServerBuilder {
     emulate_version: Option<String>,
     feature_gates: Option<String>,
     watch_history: usize,
+    record: crate::record::RecorderConfig,
+    expectations: Vec<crate::record::ExpectationFile>,
 }
 
 impl Default for MockServerBuilder {
@@ -68,6 +70,8 @@ impl Default for MockServerBuilder {
             emulate_version: None,
             feature_gates: None,
             watch_history: StoreConfig::default().history_limit,
+            record: crate::record::RecorderConfig::default(),
+            expectations: Vec::new(),
         }
     }
 }
@@ -112,6 +116,29 @@ impl MockServerBuilder {
     /// Events kept per resource for watches from an old resourceVersion.
     pub fn watch_history(mut self, events: usize) -> Self {
         self.watch_history = events;
+        self
+    }
+
+    /// Also append every request, as a JSON line, to this file
+    /// (`--record FILE`).
+    pub fn record_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.record.file = Some(path.into());
+        self
+    }
+    /// Requests kept in memory (`--record-limit N`, default 10000).
+    pub fn record_limit(mut self, limit: usize) -> Self {
+        self.record.limit = limit;
+        self
+    }
+    /// Answer requests no expectation matches with a 400 Status whose
+    /// message carries the diff (`--enforce-expectations`).
+    pub fn enforce_expectations(mut self, on: bool) -> Self {
+        self.record.enforce = on;
+        self
+    }
+    /// Expectations in force from the start (`--expect FILE`).
+    pub fn expectations(mut self, file: crate::record::ExpectationFile) -> Self {
+        self.expectations.push(file);
         self
     }
 
@@ -182,10 +209,25 @@ impl MockServerBuilder {
             *a = host.clone();
         }
         let url = format!("{}://{host}", if tls.is_some() { "https" } else { "http" });
+        let recorder = Arc::new(
+            crate::record::Recorder::new(self.record.clone())
+                .with_context(|| format!("opening --record file {:?}", self.record.file))?,
+        );
+        for f in self.expectations.iter().cloned() {
+            recorder
+                .add_expectations(f)
+                .map_err(|e| anyhow!("expectations: {e}"))?;
+        }
+        let control = Arc::new(crate::http::record::Control {
+            recorder: Arc::clone(&recorder),
+            fixtures: fixtures.clone(),
+            shutdown: shutdown_rx.clone(),
+        });
         let app = router(
             Arc::clone(&state),
             HttpConfig {
                 token: token.clone(),
+                control: Some(control),
             },
         );
         let serve = tokio::spawn(accept_loop(listener, acceptor, app, shutdown_rx));
@@ -214,6 +256,8 @@ impl MockServerBuilder {
             shutdown: shutdown_tx,
             serve: Some(serve),
             _tempdir: tempdir,
+            recorder,
+            verify_on_drop: false,
         })
     }
 }
@@ -236,6 +280,8 @@ pub struct MockServer {
     shutdown: watch::Sender<bool>,
     serve: Option<JoinHandle<()>>,
     _tempdir: Option<tempfile::TempDir>,
+    recorder: Arc<crate::record::Recorder>,
+    verify_on_drop: bool,
 }
 
 impl MockServer {
@@ -285,6 +331,49 @@ impl MockServer {
         &self.state
     }
 
+    /// The recording and expectations of this server.
+    pub fn recorder(&self) -> &Arc<crate::record::Recorder> {
+        &self.recorder
+    }
+    /// Every recorded request so far, in arrival order.
+    pub fn recording(&self) -> Vec<crate::record::RecordedRequest> {
+        self.recorder.requests()
+    }
+    /// Clears the recording (as `DELETE /kubemock/v1/recording`).
+    pub fn clear_recording(&self) {
+        self.recorder.clear();
+    }
+    /// Adds an expectation; like wiremock-rs, the server verifies its
+    /// expectations when dropped and panics with the report if they are
+    /// not satisfied.
+    pub fn expect(&mut self, expectation: crate::record::Expectation) {
+        self.expect_file(crate::record::ExpectationFile {
+            expectations: vec![expectation],
+            ..Default::default()
+        });
+    }
+    /// Adds a whole expectation file (sequences, `unexpected: fail`);
+    /// verified on drop as [`MockServer::expect`].
+    ///
+    /// # Panics
+    /// If a sequence names an unknown expectation (a test bug).
+    pub fn expect_file(&mut self, file: crate::record::ExpectationFile) {
+        if let Err(e) = self.recorder.add_expectations(file) {
+            panic!("kubemock expectations: {e}");
+        }
+        self.verify_on_drop = true;
+    }
+    /// Checks the recording against the expectations. Print the report
+    /// (`Display`) for the diff in words.
+    pub fn verify(&self) -> crate::record::Report {
+        self.recorder.verify()
+    }
+    /// Removes the expectations (and turns off verify-on-drop).
+    pub fn reset_expectations(&mut self) {
+        self.recorder.clear_expectations();
+        self.verify_on_drop = false;
+    }
+
     /// Stops accepting, ends open watches, and waits (up to 5 s) for
     /// in-flight requests.
     pub async fn shutdown(mut self) {
@@ -300,6 +389,12 @@ impl Drop for MockServer {
         let _ = self.shutdown.send(true);
         if let Some(h) = self.serve.take() {
             h.abort();
+        }
+        if self.verify_on_drop && !std::thread::panicking() {
+            let report = self.recorder.verify();
+            if !report.satisfied {
+                panic!("kubemock expectations not satisfied:\n{report}");
+            }
         }
     }
 }
