@@ -23,6 +23,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// Measure kubemock (or --against a server) and print a table plus JSON.
     Bench(BenchArgs),
+    /// Check what clients sent against expectation files: a running
+    /// kubemock's recording (--kubeconfig) or a --record log (--log).
+    /// Exit code 0 only when every expectation is satisfied.
+    Verify(VerifyArgs),
+}
+
+/// Flags of `kubemock verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// A running kubemock (its recording is fetched through the control API).
+    #[arg(long, conflicts_with = "log", required_unless_present = "log")]
+    pub kubeconfig: Option<PathBuf>,
+    /// A recording written by `serve --record FILE` (offline).
+    #[arg(long)]
+    pub log: Option<PathBuf>,
+    /// Expectation file(s) or directories (YAML/JSON); repeatable.
+    #[arg(long, required = true)]
+    pub expect: Vec<PathBuf>,
+    /// Print the report as JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of `kubemock bench`.
@@ -79,6 +100,18 @@ pub struct ServeArgs {
     /// Events kept per resource for watches from an old resourceVersion.
     #[arg(long, default_value_t = 10000)]
     pub watch_history: usize,
+    /// Also append every request to this file as JSON lines.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+    /// Requests kept in memory for the control API.
+    #[arg(long, default_value_t = crate::record::DEFAULT_LIMIT)]
+    pub record_limit: usize,
+    /// Expectation file(s) in force from the start; repeatable.
+    #[arg(long)]
+    pub expect: Vec<PathBuf>,
+    /// Answer requests no expectation matches with 400 and the diff.
+    #[arg(long)]
+    pub enforce_expectations: bool,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -101,6 +134,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             opts.json = args.json;
             crate::bench::run(opts).await.map(|_| ())
         }
+        Command::Verify(args) => verify(args).await,
     }
 }
 
@@ -117,6 +151,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
     }
     if let Some(g) = args.feature_gates {
         b = b.feature_gates(g);
+    }
+    if let Some(r) = args.record {
+        b = b.record_file(r);
+    }
+    b = b
+        .record_limit(args.record_limit)
+        .enforce_expectations(args.enforce_expectations);
+    for f in &args.expect {
+        let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
+        b = b.expectations(file);
     }
     b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
         (true, _, _) => TlsMode::InsecureHttp,
@@ -142,6 +186,26 @@ async fn serve(args: ServeArgs) -> Result<()> {
     tracing::info!("shutting down");
     server.shutdown().await;
     Ok(())
+}
+
+async fn verify(args: VerifyArgs) -> Result<()> {
+    use crate::record::command::{run, Source};
+    let source = match (args.kubeconfig, args.log) {
+        (Some(kc), _) => Source::Kubeconfig(kc),
+        (None, Some(log)) => Source::Log(log),
+        (None, None) => anyhow::bail!("give --kubeconfig or --log"),
+    };
+    let report = run(&source, &args.expect).await?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        print!("{report}");
+    }
+    if report.satisfied {
+        Ok(())
+    } else {
+        anyhow::bail!("expectations not satisfied")
+    }
 }
 
 /// The port to use: the given one, or a free one for port 0.

@@ -10,11 +10,13 @@
 //! - [`expect`]: expectations as data (matchers, placeholders, canned
 //!   responses) and the diff in words;
 //! - [`verify`]: the verification report shared by the control API, the
-//!   `kubemock verify` command and [`crate::MockServer::verify`].
+//!   `kubemock verify` command and [`crate::MockServer::verify`];
+//! - [`command`]: `kubemock verify` (online or on a log file).
 //!
 //! The HTTP side (the middleware that records, the control API routes)
 //! lives in `crate::http::record`; this module has no axum types.
 
+pub mod command;
 pub mod expect;
 pub mod verify;
 
