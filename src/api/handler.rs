@@ -26,6 +26,9 @@ async fn route(state: &Arc<ApiState>, req: &ApiRequest) -> Result<ApiResponse, A
         "/version" | "/version/" => return Ok(version(state)),
         _ => {}
     }
+    if crate::api::openapi::is_openapi_path(path) {
+        return Ok(crate::api::openapi::handle(state, req));
+    }
     match request_info::parse(path) {
         ApiPath::Other => Ok(ApiResponse::page_not_found()),
         ApiPath::CoreRoot => discovery_root(state, req, true),

@@ -16,6 +16,7 @@ mod handler;
 pub mod managed_fields;
 pub mod negotiate;
 pub mod objects;
+pub mod openapi;
 pub mod options;
 pub mod query;
 pub mod request_info;
