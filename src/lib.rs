@@ -11,6 +11,7 @@
 //! - [`record`]: recording what clients send, expectations, verification;
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
 //! - [`bench`]: `kubemock bench`, the benchmark harness;
+//! - [`conformance`]: `kubemock conformance`, the conformance suite;
 //! - [`cli`]: the `kubemock` command line.
 //!
 //! ```no_run
@@ -23,6 +24,7 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod conformance;
 pub mod http;
 pub mod meta;
 pub mod profile;

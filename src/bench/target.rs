@@ -19,15 +19,31 @@ pub struct Endpoint {
     pub ca_pem: Option<Vec<u8>>,
     /// Skip TLS verification (kubeconfig `insecure-skip-tls-verify`).
     pub insecure: bool,
+    /// Client certificate and key (PEM, concatenated), if the user has one.
+    pub identity_pem: Option<Vec<u8>>,
 }
 
 impl Endpoint {
     /// Reads the current context of a kubeconfig.
     pub fn from_kubeconfig(path: &Path) -> Result<Endpoint> {
+        Endpoint::from_kubeconfig_context(path, None)
+    }
+
+    /// Reads a kubeconfig, using `context` instead of its current context
+    /// when given (as `kubectl --context`).
+    pub fn from_kubeconfig_context(path: &Path, context: Option<&str>) -> Result<Endpoint> {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
         let doc: serde_yaml::Value = serde_yaml::from_str(&text)?;
-        let current = doc["current-context"].as_str().unwrap_or("");
+        let current = context.unwrap_or_else(|| doc["current-context"].as_str().unwrap_or(""));
+        if let Some(name) = context {
+            let known = doc["contexts"]
+                .as_sequence()
+                .is_some_and(|s| s.iter().any(|e| e["name"].as_str() == Some(name)));
+            if !known {
+                bail!("{}: no context named {name:?}", path.display());
+            }
+        }
         let find = |list: &str, name: &str| -> serde_yaml::Value {
             doc[list]
                 .as_sequence()
@@ -55,11 +71,34 @@ impl Endpoint {
                 None => None,
             },
         };
+        let pem = |data: &str, file: &str| -> Result<Option<Vec<u8>>> {
+            match user["user"][data].as_str() {
+                Some(d) => Ok(Some(
+                    base64::engine::general_purpose::STANDARD.decode(d.trim())?,
+                )),
+                None => match user["user"][file].as_str() {
+                    Some(p) => Ok(Some(std::fs::read(p)?)),
+                    None => Ok(None),
+                },
+            }
+        };
+        let identity_pem = match (
+            pem("client-certificate-data", "client-certificate")?,
+            pem("client-key-data", "client-key")?,
+        ) {
+            (Some(mut cert), Some(key)) => {
+                cert.push(b'\n');
+                cert.extend_from_slice(&key);
+                Some(cert)
+            }
+            _ => None,
+        };
         Ok(Endpoint {
             url,
             token: user["user"]["token"].as_str().map(str::to_string),
             ca_pem,
             insecure: cluster["cluster"]["insecure-skip-tls-verify"].as_bool() == Some(true),
+            identity_pem,
         })
     }
 
@@ -71,6 +110,9 @@ impl Endpoint {
         }
         if self.insecure {
             b = b.danger_accept_invalid_certs(true);
+        }
+        if let Some(id) = &self.identity_pem {
+            b = b.identity(reqwest::Identity::from_pem(id)?);
         }
         Ok(b.build()?)
     }

@@ -27,6 +27,46 @@ pub enum Command {
     /// kubemock's recording (--kubeconfig) or a --record log (--log).
     /// Exit code 0 only when every expectation is satisfied.
     Verify(VerifyArgs),
+    /// Run the conformance suite against a kubeconfig's server (or --self).
+    Conformance(ConformanceArgs),
+}
+
+/// Flags of `kubemock conformance`.
+#[derive(Debug, Args)]
+pub struct ConformanceArgs {
+    /// Kubeconfig of the server under test (default: $KUBECONFIG, then
+    /// ~/.kube/config).
+    #[arg(long)]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context (default: its current context).
+    #[arg(long)]
+    pub context: Option<String>,
+    /// Only cases whose id (or group/id) matches this regex.
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Write JUnit XML here.
+    #[arg(long)]
+    pub junit: Option<PathBuf>,
+    /// Write the JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// The server's version (default: read from /version); with --self, the
+    /// version kubemock emulates.
+    #[arg(long)]
+    pub emulate_version: Option<String>,
+    /// The server's feature gates when not the version's defaults, e.g.
+    /// WatchList=false (with --self, passed to kubemock too).
+    #[arg(long)]
+    pub feature_gates: Option<String>,
+    /// Start kubemock in-process and run against it.
+    #[arg(long = "self")]
+    pub self_test: bool,
+    /// Cases run in parallel.
+    #[arg(long, default_value_t = 4)]
+    pub jobs: usize,
+    /// Read the cases from this directory instead of the built-in ones.
+    #[arg(long)]
+    pub cases: Option<PathBuf>,
 }
 
 /// Flags of `kubemock verify`.
@@ -135,6 +175,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             crate::bench::run(opts).await.map(|_| ())
         }
         Command::Verify(args) => verify(args).await,
+        Command::Conformance(args) => conformance(args).await,
     }
 }
 
@@ -240,4 +281,26 @@ async fn wait_for_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+async fn conformance(args: ConformanceArgs) -> Result<()> {
+    let opts = crate::conformance::Options {
+        kubeconfig: args.kubeconfig,
+        context: args.context,
+        run: args.run,
+        junit: args.junit,
+        json: args.json,
+        emulate_version: args.emulate_version,
+        feature_gates: args.feature_gates,
+        self_test: args.self_test,
+        jobs: args.jobs,
+        cases_dir: args.cases,
+        progress: true,
+    };
+    let report = crate::conformance::run(&opts).await?;
+    if report.failed > 0 {
+        // The summary is the last line; exit non-zero without more output.
+        std::process::exit(1);
+    }
+    Ok(())
 }
