@@ -18,6 +18,7 @@ pub mod negotiate;
 pub mod objects;
 pub mod openapi;
 pub mod options;
+pub mod patch;
 pub mod query;
 pub mod request_info;
 mod resource;
