@@ -44,8 +44,7 @@ pub fn load_expectations(paths: &[PathBuf]) -> Result<ExpectationSet> {
         };
         for f in files {
             let file = ExpectationFile::read(&f).map_err(|e| anyhow!(e))?;
-            set.add(file)
-                .map_err(|e| anyhow!("{}: {e}", f.display()))?;
+            set.add(file).map_err(|e| anyhow!("{}: {e}", f.display()))?;
         }
     }
     if set.is_empty() {

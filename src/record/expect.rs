@@ -86,11 +86,9 @@ impl Placeholder {
                 lo.is_none_or(|lo| n >= lo) && hi.is_none_or(|hi| n <= hi)
             }
             Placeholder::Duration => is_go_duration(s),
-            Placeholder::Bool => {
-                ["true", "false", "1", "0"]
-                    .iter()
-                    .any(|b| s.eq_ignore_ascii_case(b))
-            }
+            Placeholder::Bool => ["true", "false", "1", "0"]
+                .iter()
+                .any(|b| s.eq_ignore_ascii_case(b)),
         }
     }
 }
@@ -467,9 +465,7 @@ fn params_diff(
         }
         for (w, g) in want.iter().zip(&got) {
             if !w.matches(g) {
-                out.push(format!(
-                    "different value for {key}: expected {w}, got {g}"
-                ));
+                out.push(format!("different value for {key}: expected {w}, got {g}"));
             }
         }
     }
@@ -942,6 +938,10 @@ pub struct ExpectationFile {
     /// What the client was asked to do, and where the sequence comes from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Captured recordings this file was checked against, relative to
+    /// `../shared/clients/requests/` (`fake/kubectl__a_list_json.jsonl`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub captured: Vec<String>,
     /// Whether requests no expectation matches fail verification.
     #[serde(default)]
     pub unexpected: Unexpected,
@@ -1051,7 +1051,9 @@ mod tests {
         tmpl!("w={bool}", "w=yes" => false);
         tmpl!("{{literal}", "{literal}" => true);
         tmpl!("", "" => true);
-        assert!(Template::parse("{nope}").unwrap_err().contains("unknown placeholder {nope}"));
+        assert!(Template::parse("{nope}")
+            .unwrap_err()
+            .contains("unknown placeholder {nope}"));
         assert!(Template::parse("{int:1-2}").is_err());
         assert!(Template::parse("{rv").is_err());
     }
@@ -1077,7 +1079,11 @@ mod tests {
                 "extra parameter sendInitialEvents=true",
             ]
         );
-        let missing = req("GET", "/api/v1/namespaces/default/configmaps?allowWatchBookmarks=true&watch=true", &[]);
+        let missing = req(
+            "GET",
+            "/api/v1/namespaces/default/configmaps?allowWatchBookmarks=true&watch=true",
+            &[],
+        );
         assert_eq!(
             e.diff(&missing),
             [
@@ -1085,7 +1091,10 @@ mod tests {
                 "missing parameter timeoutSeconds (expected timeoutSeconds={int:300..599})",
             ]
         );
-        let kube_rs = Expectation::new("GET", "/p").unwrap().query_exact("watch=true").unwrap();
+        let kube_rs = Expectation::new("GET", "/p")
+            .unwrap()
+            .query_exact("watch=true")
+            .unwrap();
         assert_eq!(
             kube_rs.diff(&req("GET", "/p?&watch=true", &[])),
             ["different query string (same parameters, same order; encoding or separators differ): expected `watch=true`, got `&watch=true`"]
@@ -1140,7 +1149,11 @@ mod tests {
             .unwrap();
         assert!(e.matches(&req("GET", "/p", &[("accept", "application/json")])));
         assert_eq!(
-            e.diff(&req("POST", "/q", &[("Accept", "*/*"), ("Content-Type", "application/json")])),
+            e.diff(&req(
+                "POST",
+                "/q",
+                &[("Accept", "*/*"), ("Content-Type", "application/json")]
+            )),
             [
                 "different method: expected GET, got POST",
                 "different path: expected /p, got /q",
@@ -1180,11 +1193,13 @@ sequences:
         assert_eq!(f.expectations[0].times, Times::ONCE);
         assert_eq!(f.expectations[1].times, Times::at_least(1));
         assert_eq!(f.resolved_sequences().unwrap()[0].1, vec![0, 1]);
-        let bad = ExpectationFile::from_yaml("expectations: [{path: /p}]\nsequences: [{steps: [x]}]");
+        let bad =
+            ExpectationFile::from_yaml("expectations: [{path: /p}]\nsequences: [{steps: [x]}]");
         assert_eq!(bad.unwrap_err(), "sequence step \"x\" names no expectation");
         let bad = ExpectationFile::from_yaml("expectations: [{path: '/p/{foo}'}]").unwrap_err();
         assert!(bad.contains("unknown placeholder {foo}"), "{bad}");
-        let bad = ExpectationFile::from_yaml("expectations: [{path: /p, times: twice}]").unwrap_err();
+        let bad =
+            ExpectationFile::from_yaml("expectations: [{path: /p, times: twice}]").unwrap_err();
         assert!(bad.contains("not once, never"), "{bad}");
         // Round trip through JSON (the control API's form).
         let json = serde_json::to_string(&f).unwrap();

@@ -168,7 +168,10 @@ impl RecordedRequest {
                 h.iter()
                     .filter_map(|p| {
                         let p = p.as_array()?;
-                        Some((p.first()?.as_str()?.to_string(), p.get(1)?.as_str()?.to_string()))
+                        Some((
+                            p.first()?.as_str()?.to_string(),
+                            p.get(1)?.as_str()?.to_string(),
+                        ))
                     })
                     .collect()
             })
@@ -307,6 +310,8 @@ pub struct Recorder {
     limit: usize,
     file: Option<Mutex<std::fs::File>>,
     enforce: bool,
+    /// Bumped on every change to the recording (for [`Recorder::wait_until`]).
+    changed: tokio::sync::watch::Sender<u64>,
 }
 
 /// What the HTTP layer should do with an arriving request.
@@ -345,6 +350,7 @@ impl Recorder {
             limit: config.limit.max(1),
             file,
             enforce: config.enforce,
+            changed: tokio::sync::watch::channel(0).0,
         })
     }
 
@@ -383,7 +389,8 @@ impl Recorder {
             if !e.matches(req) {
                 continue;
             }
-            matched = true;
+            // Matching only a `never` expectation is still unexpected.
+            matched |= e.times.max != Some(0);
             inner.hits[i] += 1;
             if answer.is_none() {
                 if let Some(r) = &e.respond {
@@ -414,6 +421,29 @@ impl Recorder {
             inner.dropped += 1;
         }
         inner.ring.push_back(req);
+        drop(inner);
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// Waits (at most `limit`) until `pred` holds for the recording; no
+    /// polling: it re-checks on every change. Returns whether it held.
+    pub async fn wait_until(
+        &self,
+        pred: impl Fn(&[RecordedRequest]) -> bool,
+        limit: std::time::Duration,
+    ) -> bool {
+        let mut rx = self.changed.subscribe();
+        let check = async {
+            loop {
+                if pred(&self.requests()) {
+                    return true;
+                }
+                if rx.changed().await.is_err() {
+                    return false;
+                }
+            }
+        };
+        tokio::time::timeout(limit, check).await.unwrap_or(false)
     }
 
     /// A watch stream ended: updates its record and writes it to the file.
@@ -431,6 +461,7 @@ impl Recorder {
         if let Some(r) = finished {
             self.write_line(&r);
         }
+        self.changed.send_modify(|n| *n += 1);
     }
 
     /// Updates the running event counts of an open watch.

@@ -439,7 +439,9 @@ sequences:
     #[test]
     fn enforce_message_names_the_difference() {
         let s = set(FALLBACK);
-        let r = &recorded(&["GET /api/v1/namespaces/default/configmaps?resourceVersion=0&limit=500"])[0];
+        let r =
+            &recorded(&["GET /api/v1/namespaces/default/configmaps?resourceVersion=0&limit=500"])
+                [0];
         assert_eq!(
             unexpected_message(&s, r),
             "kubemock: unexpected request GET /api/v1/namespaces/default/configmaps?resourceVersion=0&limit=500; closest expectation \"list\": different order: expected limit, resourceVersion, got resourceVersion, limit"
