@@ -236,9 +236,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let raw = gen.definitions().clone();
     let mut defs: BTreeMap<String, Value> = BTreeMap::new();
     for (name, schema) in raw {
-        let text = serde_json::to_string(&schema)?
-            .replace("\"#/$defs/", "\"#/definitions/")
-            .replace("\"#/definitions/", "\"#/definitions/");
+        let text = serde_json::to_string(&schema)?.replace("\"#/$defs/", "\"#/definitions/");
         let mut v: Value = serde_json::from_str(&text)?;
         strip_schema(&mut v);
         defs.insert(name, v);
