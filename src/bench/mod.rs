@@ -327,6 +327,9 @@ async fn populate(e: &Endpoint, client: &reqwest::Client, ns: &str, n: usize) ->
                 if !r.status().is_success() {
                     bail!("create: {}", r.status());
                 }
+                // Read the body: a dropped HTTP/2 response resets its stream,
+                // and h2 gives up after 1024 local resets.
+                r.bytes().await?;
                 Ok(())
             }
         })
@@ -489,6 +492,7 @@ async fn writes(
                     if !r.status().is_success() {
                         bail!("{phase}: {}", r.status());
                     }
+                    r.bytes().await?;
                     Ok(())
                 }
             })
@@ -592,6 +596,7 @@ async fn fanout(
         if !r.status().is_success() {
             bail!("fan-out write: {}", r.status());
         }
+        r.bytes().await?;
     }
     let sent = sent.lock().map(|s| s.clone()).unwrap_or_default();
     let mut latencies = Vec::with_capacity(watchers * events);
