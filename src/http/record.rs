@@ -82,9 +82,11 @@ pub async fn record(State(c): State<Arc<Control>>, mut req: Request, next: Next)
         .path_and_query()
         .map(|pq| pq.as_str().to_string())
         .unwrap_or_else(|| req.uri().path().to_string());
-    let mut rec = c
-        .recorder
-        .begin(RecordedRequest::new(req.method().as_str(), &target, headers));
+    let mut rec = c.recorder.begin(RecordedRequest::new(
+        req.method().as_str(),
+        &target,
+        headers,
+    ));
     req.extensions_mut().insert(rec.clone());
     let resp = next.run(req).await;
     rec.status = resp.status().as_u16();
@@ -284,10 +286,11 @@ fn canned(r: &Respond, mut shutdown: tokio::sync::watch::Receiver<bool>) -> Resp
 /// The control API: `/kubemock/v1/<what>`.
 pub async fn control(c: Arc<Control>, state: Arc<ApiState>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let format = req
-        .uri()
-        .query()
-        .and_then(|q| crate::api::query::RawQuery::parse(q).get("format").map(str::to_string));
+    let format = req.uri().query().and_then(|q| {
+        crate::api::query::RawQuery::parse(q)
+            .get("format")
+            .map(str::to_string)
+    });
     let what = path
         .strip_prefix(CONTROL_PREFIX)
         .unwrap_or("")
