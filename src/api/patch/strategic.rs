@@ -756,7 +756,7 @@ mod tests {
                 "unknown patch type: bogus in map: map[$patch:bogus]".into()
             ))
         );
-        let orig = json!({"metadata": {"finalizers": ["a"]}});
+        let orig = json!({"metadata": {"finalizers": []}});
         let e = apply(
             orig,
             json!({"metadata": {"finalizers": [["x"]]}}),
