@@ -50,6 +50,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../../conformance/cases/selectors.yaml"),
     ),
     (
+        "spec.yaml",
+        include_str!("../../conformance/cases/spec.yaml"),
+    ),
+    (
         "table.yaml",
         include_str!("../../conformance/cases/table.yaml"),
     ),
@@ -360,7 +364,7 @@ pub fn load(dir: Option<&Path>) -> Result<Vec<Case>> {
     let mut cases = Vec::new();
     let mut seen = BTreeSet::new();
     for (name, text) in files {
-        let file: CaseFile = serde_yaml::from_str(&text).with_context(|| format!("{name}"))?;
+        let file: CaseFile = serde_yaml::from_str(&text).with_context(|| name.clone())?;
         let file_group = file
             .group
             .unwrap_or_else(|| name.trim_end_matches(".yaml").to_string());

@@ -350,7 +350,7 @@ mod tests {
             ..Failure::default()
         };
         let s = f.render();
-        assert!(s.contains("request:  GET /x\n          Accept: application/json"));
+        assert!(s.contains("request:  GET /x\n            Accept: application/json"));
         assert!(s.contains("expected ADDED a, BOOKMARK (initial-events-end)"));
         assert!(s.contains("got      ADDED a"));
     }
