@@ -8,6 +8,7 @@
 //! Every failure is an [`error::ApiError`], rendered like a success.
 
 pub mod continue_token;
+pub mod crd;
 pub mod decode;
 pub mod discovery;
 pub mod encode;

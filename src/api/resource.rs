@@ -149,6 +149,9 @@ pub(crate) async fn handle(
             verb.as_str(),
         ));
     }
+    if rr.path.subresource.as_deref() == Some("scale") {
+        return verbs::subresource::scale(&rr).await;
+    }
     match verb {
         Verb::Get => verbs::read::get(&rr).await,
         Verb::List | Verb::Watch => list_or_watch(&rr, verb).await,

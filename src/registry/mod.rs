@@ -222,6 +222,9 @@ struct GroupEntry {
 pub struct Registry {
     /// Core group (if any) first, then the other groups in served order.
     groups: Vec<GroupEntry>,
+    /// The definitions (CRD objects) behind run-time entries, by CRD name
+    /// (`plural.group`): read where the store may not be (inside a write).
+    definitions: std::collections::HashMap<String, std::sync::Arc<serde_json::Value>>,
 }
 
 impl Registry {
@@ -410,6 +413,28 @@ impl Registry {
             Ok(i) => resources[i] = def,
             Err(i) => resources.insert(i, def),
         }
+    }
+
+    /// Records (or with `None` forgets) the definition object behind the
+    /// run-time entries named `name` (a CRD's `plural.group`).
+    pub fn set_definition(
+        &mut self,
+        name: &str,
+        definition: Option<std::sync::Arc<serde_json::Value>>,
+    ) {
+        match definition {
+            Some(d) => {
+                self.definitions.insert(name.to_string(), d);
+            }
+            None => {
+                self.definitions.remove(name);
+            }
+        }
+    }
+
+    /// The definition recorded with [`Registry::set_definition`].
+    pub fn definition(&self, name: &str) -> Option<std::sync::Arc<serde_json::Value>> {
+        self.definitions.get(name).cloned()
     }
 
     /// Remove a resource; an emptied version, then an emptied group, stops

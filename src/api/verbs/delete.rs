@@ -51,6 +51,7 @@ fn delete_one(
     let mut pending = false;
     let mut kept: Option<Arc<Value>> = None;
     let is_namespace = gr.group.is_empty() && gr.resource == "namespaces";
+    let is_crd = crate::api::crd::is_crd(&gr.group, &gr.resource);
     let res = state.store.mutate(gr, key, |current, _| {
         let Some(cur) = current else {
             return Err(ApiError::not_found(&def.group, &def.resource, &key.name));
@@ -86,16 +87,31 @@ fn delete_one(
             kept = Some(cur.clone());
             return Ok(Mutation::Keep);
         }
-        if has_finalizers(cur) || is_namespace {
+        if is_crd {
+            // The CRD's REST `Delete`: Terminating, cleanup finalizer.
+            pending = true;
+            let next = crate::api::crd::begin_delete(cur);
+            if opts.dry_run {
+                kept = Some(Arc::new(next));
+                return Ok(Mutation::Keep);
+            }
+            return Ok(Mutation::Put(order_metadata(next)));
+        }
+        let gc_finalizers = gc_finalizers(cur, opts);
+        if has_finalizers(cur) || is_namespace || gc_finalizers.is_some() {
             pending = true;
             let mut next = (**cur).clone();
             if let Some(meta) = next.get_mut("metadata").and_then(Value::as_object_mut) {
-                meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
-                meta.insert("deletionGracePeriodSeconds".into(), json!(0));
-                if crate::api::objects::defaults::tracks_generation(&def.group, &def.resource) {
-                    let g = meta.get("generation").and_then(Value::as_i64).unwrap_or(0);
+                if let Some(f) = &gc_finalizers {
+                    meta.insert("finalizers".into(), json!(f));
+                }
+                // markAsDeleting: generation rises when the object has one.
+                let g = meta.get("generation").and_then(Value::as_i64).unwrap_or(0);
+                if g > 0 {
                     meta.insert("generation".into(), json!(g + 1));
                 }
+                meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
+                meta.insert("deletionGracePeriodSeconds".into(), json!(0));
             }
             if is_namespace {
                 if let Some(m) = next.as_object_mut() {
@@ -114,17 +130,226 @@ fn delete_one(
         }
         Ok(Mutation::Delete)
     })?;
+    let written = res.is_some();
     let obj = res
         .or(kept)
         .ok_or_else(|| ApiError::internal("delete changed nothing"))?;
-    if is_namespace && pending && !opts.dry_run {
+    if opts.dry_run || !written {
+        return Ok(if pending {
+            Outcome::Pending(obj)
+        } else {
+            Outcome::Deleted(obj)
+        });
+    }
+    if is_namespace && pending {
         spawn_namespace_controller(state.clone(), key.name.clone());
+    }
+    if is_crd && pending {
+        // The finalizer controller runs at once: the objects go, then the CRD.
+        crate::api::crd::finish_delete(state, &key.name);
+    }
+    if !is_crd && !is_namespace {
+        spawn_garbage_collector(state.clone(), gr.clone(), key.clone(), obj.clone());
     }
     Ok(if pending {
         Outcome::Pending(obj)
     } else {
         Outcome::Deleted(obj)
     })
+}
+
+/// The finalizers the garbage collector's policy adds
+/// (`deletionFinalizersForGarbageCollection`): `orphan` for
+/// `propagationPolicy=Orphan`, `foregroundDeletion`
+/// for `Foreground`; `None` when the finalizers stay as they are.
+/// UNVERIFIED: the default policy is taken as Background for every
+/// resource (the real server orphans by default for core/v1
+/// replicationcontrollers and batch/v1 jobs).
+fn gc_finalizers(cur: &Value, opts: &DeleteOptions) -> Option<Vec<String>> {
+    let add = match opts.propagation_policy.as_deref() {
+        Some("Orphan") => Some(FINALIZER_ORPHAN),
+        Some("Foreground") => Some(FINALIZER_FOREGROUND),
+        Some(_) => None,
+        None => return None,
+    };
+    let old: Vec<String> = cur
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut new: Vec<String> = old
+        .iter()
+        .filter(|f| *f != FINALIZER_ORPHAN && *f != FINALIZER_FOREGROUND)
+        .cloned()
+        .collect();
+    if let Some(f) = add {
+        new.push(f.to_string());
+    }
+    let (mut a, mut b) = (old.clone(), new.clone());
+    a.sort();
+    a.dedup();
+    b.sort();
+    b.dedup();
+    (a != b).then_some(new)
+}
+
+/// `metav1.FinalizerOrphanDependents`.
+const FINALIZER_ORPHAN: &str = "orphan";
+/// `metav1.FinalizerDeleteDependents`.
+const FINALIZER_FOREGROUND: &str = "foregroundDeletion";
+
+/// The garbage collector's part, done by kubemock itself (there is no
+/// kube-controller-manager): after an owner is deleted (Background) its
+/// dependents are deleted; an owner held by `orphan` has its dependents'
+/// ownerReferences to it removed, one held by `foregroundDeletion` has its
+/// dependents deleted first; then that finalizer is removed.
+fn spawn_garbage_collector(
+    state: Arc<ApiState>,
+    gr: GroupResource,
+    key: ObjectKey,
+    owner: Arc<Value>,
+) {
+    let uid = owner
+        .pointer("/metadata/uid")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if uid.is_empty() {
+        return;
+    }
+    let finalizers: Vec<String> = owner
+        .pointer("/metadata/finalizers")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default();
+    let deleting = owner.pointer("/metadata/deletionTimestamp").is_some();
+    let orphan = deleting && finalizers.iter().any(|f| f == FINALIZER_ORPHAN);
+    let foreground = deleting && finalizers.iter().any(|f| f == FINALIZER_FOREGROUND);
+    let deleted = state.store.get(&gr, &key.namespace, &key.name).is_none();
+    if !(orphan || foreground || deleted) {
+        return;
+    }
+    let dependents = dependents_of(&state, &uid);
+    if dependents.is_empty() && !orphan && !foreground {
+        return;
+    }
+    tokio::spawn(async move {
+        for (dgr, dkey) in dependents {
+            if orphan {
+                let _ = state.store.mutate::<ApiError>(&dgr, &dkey, |cur, _| {
+                    let Some(cur) = cur else {
+                        return Ok(Mutation::Keep);
+                    };
+                    let mut next = (**cur).clone();
+                    if let Some(refs) = next
+                        .get_mut("metadata")
+                        .and_then(|m| m.get_mut("ownerReferences"))
+                        .and_then(Value::as_array_mut)
+                    {
+                        refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(uid.as_str()));
+                        if refs.is_empty() {
+                            if let Some(m) = next.get_mut("metadata").and_then(Value::as_object_mut)
+                            {
+                                m.shift_remove("ownerReferences");
+                            }
+                        }
+                    }
+                    Ok(Mutation::Put(next))
+                });
+            } else if let Some(def) = def_for(&state, &dgr) {
+                let opts = DeleteOptions {
+                    propagation_policy: foreground.then(|| "Foreground".to_string()),
+                    ..Default::default()
+                };
+                let _ = delete_one(&state, &def, &dgr, &dkey, &opts);
+            }
+        }
+        if orphan || foreground {
+            let gone = if orphan {
+                FINALIZER_ORPHAN
+            } else {
+                FINALIZER_FOREGROUND
+            };
+            remove_finalizer(&state, &gr, &key, gone);
+        }
+    });
+}
+
+/// Objects whose ownerReferences name `uid`.
+fn dependents_of(state: &ApiState, uid: &str) -> Vec<(GroupResource, ObjectKey)> {
+    let grs: std::collections::BTreeSet<(String, String)> = state
+        .registry()
+        .all()
+        .filter(|d| d.storage_version_hash.is_some())
+        .map(|d| (d.group.clone(), d.resource.clone()))
+        .collect();
+    let mut out = Vec::new();
+    for (g, r) in grs {
+        let gr = GroupResource::new(&g, &r);
+        let Ok(snap) = state.store.snapshot(&gr, ReadAt::Latest) else {
+            continue;
+        };
+        for (k, o) in snap.objects.iter() {
+            let owned = o
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .is_some_and(|refs| {
+                    refs.iter()
+                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
+                });
+            if owned {
+                out.push((gr.clone(), k.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// The registry entry serving `gr` (its preferred version).
+fn def_for(state: &ApiState, gr: &GroupResource) -> Option<crate::registry::ResourceDef> {
+    let reg = state.registry();
+    reg.versions(&gr.group)
+        .iter()
+        .find_map(|v| reg.lookup(&gr.group, v, &gr.resource).cloned())
+}
+
+/// Removes one finalizer; the object goes when it was the last one of an
+/// object being deleted.
+fn remove_finalizer(state: &ApiState, gr: &GroupResource, key: &ObjectKey, finalizer: &str) {
+    let _ = state.store.mutate::<ApiError>(gr, key, |cur, _| {
+        let Some(cur) = cur else {
+            return Ok(Mutation::Keep);
+        };
+        let mut next = (**cur).clone();
+        let mut left = 0;
+        if let Some(a) = next
+            .get_mut("metadata")
+            .and_then(|m| m.get_mut("finalizers"))
+            .and_then(Value::as_array_mut)
+        {
+            a.retain(|f| f.as_str() != Some(finalizer));
+            left = a.len();
+        }
+        if left == 0 {
+            if let Some(m) = next.get_mut("metadata").and_then(Value::as_object_mut) {
+                m.shift_remove("finalizers");
+            }
+        }
+        if left == 0 && next.pointer("/metadata/deletionTimestamp").is_some() {
+            return Ok(Mutation::Delete);
+        }
+        Ok(Mutation::Put(next))
+    });
 }
 
 /// DELETE one object.

@@ -4,6 +4,7 @@
 
 pub(crate) mod delete;
 pub(crate) mod read;
+pub(crate) mod subresource;
 pub(crate) mod watch;
 pub(crate) mod write;
 
@@ -56,9 +57,13 @@ fn put_type_meta_first(m: &mut Map<String, Value>) {
 }
 
 /// An item of a built-in list: the internal-to-versioned list conversion
-/// leaves items without `kind` and `apiVersion`.
+/// leaves items without `kind` and `apiVersion`. Custom resources are
+/// unstructured and keep them.
 pub(crate) fn list_item(def: &ResourceDef, obj: &Value) -> Value {
     let mut out = present(def, obj);
+    if crate::api::crd::is_custom_resource(def) {
+        return out;
+    }
     if let Some(m) = out.as_object_mut() {
         m.shift_remove("kind");
         m.shift_remove("apiVersion");
@@ -117,10 +122,11 @@ pub(crate) fn respond_object(
                 .pointer("/metadata/resourceVersion")
                 .cloned()
                 .unwrap_or(Value::Null);
+            let custom = crate::api::crd::printer_columns(rr.state, &rr.def);
             table::table(
                 &rr.def.group,
                 &rr.def.resource,
-                None,
+                custom.as_ref(),
                 std::slice::from_ref(&presented),
                 include,
                 n.transform_version,
@@ -177,10 +183,11 @@ pub(crate) fn respond_list(
         Transform::Table => {
             let include = include_object(rr)?;
             let presented: Vec<Value> = objects.iter().map(|o| present(&rr.def, o)).collect();
+            let custom = crate::api::crd::printer_columns(rr.state, &rr.def);
             table::table(
                 &rr.def.group,
                 &rr.def.resource,
-                None,
+                custom.as_ref(),
                 &presented,
                 include,
                 n.transform_version,

@@ -58,6 +58,8 @@ struct Presenter {
     creation_timestamp_null: bool,
     /// 1.32–1.33: the end bookmark carries the list blueprint annotation.
     blueprint: bool,
+    /// A custom resource's `additionalPrinterColumns` (Table columns).
+    custom: Option<Value>,
 }
 
 impl Presenter {
@@ -77,7 +79,7 @@ impl Presenter {
                 table::table(
                     &self.def.group,
                     &self.def.resource,
-                    None,
+                    self.custom.as_ref(),
                     std::slice::from_ref(&presented),
                     self.include,
                     self.transform_version,
@@ -115,7 +117,7 @@ impl Presenter {
                 table::bookmark_table(
                     &self.def.group,
                     &self.def.resource,
-                    None,
+                    self.custom.as_ref(),
                     &obj,
                     self.transform_version,
                     with_columns,
@@ -242,6 +244,7 @@ pub(crate) async fn watch(
         sent_columns: false,
         creation_timestamp_null: rr.state.profile.creation_timestamp_null,
         blueprint: rr.state.profile.blueprint_annotation,
+        custom: crate::api::crd::printer_columns(rr.state, &rr.def),
     };
     let mut head: Vec<Bytes> = Vec::new();
 

@@ -3,6 +3,7 @@
 //! validation, and the write.
 
 use super::{internal_package, respond_object};
+use crate::api::crd;
 use crate::api::decode::decode_object;
 use crate::api::error::{cause, ApiError, Result};
 use crate::api::managed_fields;
@@ -106,7 +107,8 @@ pub(crate) fn decode_body(
     }
     validation::check_decodable(&def.group, &def.version, &def.kind, &obj)
         .map_err(ApiError::bad_request)?;
-    let unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut obj);
+    let mut unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut obj);
+    unknown.extend(crate::api::crd::prune(rr.state, def, &mut obj));
     Ok((obj, had_kind, unknown))
 }
 
@@ -264,7 +266,7 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
         name = format!("{generate}{}", generate_suffix());
         meta_mut(&mut obj).insert("name".into(), Value::String(name.clone()));
     }
-    if defaults::has_status_subresource_semantics(&def.group, &def.resource) {
+    if crd::status_semantics(def) {
         if let Some(m) = obj.as_object_mut() {
             m.shift_remove("status");
         }
@@ -283,7 +285,7 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
             Value::String(uuid::Uuid::new_v4().to_string()),
         );
         meta.insert("creationTimestamp".into(), Value::String(now.clone()));
-        if defaults::tracks_generation(&def.group, &def.resource) {
+        if crd::tracks_generation(def) {
             meta.insert("generation".into(), json!(1));
         }
     }
@@ -291,7 +293,14 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
         let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
         defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
     }
-    let causes = validation::validate_create(&def.group, &def.resource, &obj);
+    if crd::is_crd(&def.group, &def.resource) {
+        crd::prepare_create(&mut obj);
+    }
+    let mut causes = validation::validate_create(&def.group, &def.resource, &obj);
+    if crd::is_crd(&def.group, &def.resource) {
+        causes.extend(crd::validate(&obj, None));
+    }
+    causes.extend(crd::validate_custom_resource(rr.state, def, &obj));
     if !causes.is_empty() {
         return Err(invalid(def, &name, causes));
     }
@@ -314,6 +323,9 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
             None => Ok(Mutation::Put(obj)),
         })?;
     let stored = stored.ok_or_else(|| ApiError::internal("create stored nothing"))?;
+    if crd::is_crd(&def.group, &def.resource) {
+        crd::on_crd_change(rr.state, &stored);
+    }
     respond_object(rr, &n, 201, &stored).map(|r| with_warnings(r, &unknown))
 }
 
@@ -348,17 +360,6 @@ pub(crate) fn order_metadata(mut obj: Value) -> Value {
     obj
 }
 
-/// Everything but metadata and status: what generation tracks.
-fn spec_part(obj: &Value) -> Value {
-    let mut o = obj.clone();
-    if let Some(m) = o.as_object_mut() {
-        for k in ["metadata", "status", "kind", "apiVersion"] {
-            m.shift_remove(k);
-        }
-    }
-    o
-}
-
 /// The update strategy shared by PUT and PATCH: carries over what the
 /// client cannot change, bumps generation, checks the resourceVersion.
 fn prepare_update(
@@ -366,6 +367,7 @@ fn prepare_update(
     mut obj: Value,
     old: &Value,
     now: &str,
+    cr_schema: Option<&Value>,
 ) -> Result<Value> {
     let def = &rr.def;
     let name = rr.name();
@@ -393,16 +395,24 @@ fn prepare_update(
     }
     let status_only = rr.path.subresource.as_deref() == Some("status");
     if status_only {
-        // The status subresource takes only the status.
+        // The status subresource takes only the status; a body without one
+        // clears it (`statusStrategy.PrepareForUpdate`).
         let mut merged = old.clone();
-        if let (Some(m), Some(status)) = (merged.as_object_mut(), obj.get("status")) {
-            m.insert("status".into(), status.clone());
+        if let Some(m) = merged.as_object_mut() {
+            match obj.get("status") {
+                Some(status) => {
+                    m.insert("status".into(), status.clone());
+                }
+                None => {
+                    m.shift_remove("status");
+                }
+            }
         }
         if let Some(m) = merged.get_mut("metadata").and_then(Value::as_object_mut) {
             m.insert("resourceVersion".into(), Value::String(rv));
         }
         obj = merged;
-    } else if defaults::has_status_subresource_semantics(&def.group, &def.resource) {
+    } else if crd::status_semantics(def) {
         if let Some(m) = obj.as_object_mut() {
             match old.get("status") {
                 Some(s) => {
@@ -418,14 +428,21 @@ fn prepare_update(
         let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
         defaults::apply_defaults(&def.group, &def.kind, &mut obj, Some(old), &mut ctx);
     }
-    if defaults::tracks_generation(&def.group, &def.resource) && spec_part(&obj) != spec_part(old) {
+    if crd::is_crd(&def.group, &def.resource) && !status_only {
+        crd::prepare_update(&mut obj);
+    }
+    if crd::tracks_generation(def) && crd::generation_changed(def, &obj, old) {
         let g = old
             .pointer("/metadata/generation")
             .and_then(Value::as_i64)
             .unwrap_or(0);
         meta_mut(&mut obj).insert("generation".into(), json!(g + 1));
     }
-    let causes = validation::validate_update(&def.group, &def.resource, &obj, old);
+    let mut causes = validation::validate_update(&def.group, &def.resource, &obj, old);
+    if crd::is_crd(&def.group, &def.resource) && !status_only {
+        causes.extend(crd::validate(&obj, Some(old)));
+    }
+    causes.extend(crd::validate_against(cr_schema, &obj));
     if !causes.is_empty() {
         return Err(invalid(def, name, causes));
     }
@@ -458,11 +475,13 @@ fn commit_update(
     let manager = manager(rr);
     let mut preview: Option<std::sync::Arc<Value>> = None;
     let mut kept: Option<std::sync::Arc<Value>> = None;
+    // Read before the store's lock is taken: the closure may not touch the store.
+    let cr_schema = crd::schema_for(rr.state, def);
     let result = rr.state.store.mutate(&rr.gr, &key, |current, _| {
         let Some(old) = current else {
             return Err(ApiError::not_found(&def.group, &def.resource, rr.name()));
         };
-        let new = prepare_update(rr, build(old)?, old, &now)?;
+        let new = prepare_update(rr, build(old)?, old, &now, cr_schema.as_ref())?;
         if unchanged(&new, old) {
             kept = Some(old.clone());
             return Ok(Mutation::Keep);
@@ -484,6 +503,15 @@ fn commit_update(
         }
         Ok(Mutation::Put(new))
     })?;
+    if let Some(stored) = &result {
+        if crd::is_crd(&def.group, &def.resource) {
+            if rr.state.store.get(&rr.gr, "", rr.name()).is_some() {
+                crd::on_crd_change(rr.state, stored);
+            } else {
+                crd::on_crd_deleted(rr.state, stored);
+            }
+        }
+    }
     result
         .or(preview)
         .or(kept)
