@@ -9,12 +9,7 @@ use kubemock::conformance::{self, report::Outcome, Options};
 /// Cases kubemock fails in some profiles although the case is right (a
 /// kubemock bug, reported, owned by the API code): (case, profiles, why).
 /// They are printed on every run and are the only failures tolerated.
-const KNOWN_KUBEMOCK_BUGS: &[(&str, &[&str], &str)] = &[(
-    "s7-46a",
-    &["1.32", "1.33", "1.34", "1.35"],
-    "Accept text/html is refused by the go-restful route (406) before the handler runs, in every \
-     version (findings #1/#3); kubemock's 1.32-1.35 profiles validate first and answer 422",
-)];
+const KNOWN_KUBEMOCK_BUGS: &[(&str, &[&str], &str)] = &[];
 
 async fn run_profile(version: &str, gates: Option<&str>) {
     let opts = Options {

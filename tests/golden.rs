@@ -115,7 +115,10 @@ async fn assert_groups_pass(groups: &[&str], pending: &[&str]) {
             // Cases with `requires:` (e.g. gate-off) have no recording to
             // compare with; the replay skips them and so do we, loudly.
             // tests/profiles.rs covers the gate-off server.
-            eprintln!("SKIPPED BY THE REPLAY (no golden): {id} [{group}] {}", diffs.join("; "));
+            eprintln!(
+                "SKIPPED BY THE REPLAY (no golden): {id} [{group}] {}",
+                diffs.join("; ")
+            );
         } else if pending.contains(&id.as_str()) {
             eprintln!("PENDING (needs protobuf, issue 8): {id} [{group}] {result}");
         } else {

@@ -193,8 +193,11 @@ async fn table_on_watch_list_per_version() {
 
 #[tokio::test]
 async fn negotiation_and_validation_order_per_version() {
-    // Both a 406 (unknown Accept) and a 422 (sendInitialEvents without
-    // resourceVersionMatch): 1.31 and 1.36 negotiate first, 1.32-1.35 validate first.
+    // Both a 406 (an Accept that passes go-restful routing but not the
+    // apiserver's negotiation: Table v1alpha1) and a 422 (sendInitialEvents
+    // without resourceVersionMatch): 1.31 and 1.36 negotiate first,
+    // 1.32-1.35 validate first. An Accept the router itself refuses is a
+    // 406 in every version.
     let q = "watch=true&sendInitialEvents=true&allowWatchBookmarks=true";
     for (v, gates, want) in [
         ("1.31", Some("WatchList=true"), 406),
@@ -205,10 +208,24 @@ async fn negotiation_and_validation_order_per_version() {
         let t = Target::new(v, gates).await;
         let resp = t
             .get(&format!("/api/v1/namespaces/default/configmaps?{q}"))
-            .header("Accept", "application/x-nope")
+            .header(
+                "Accept",
+                "application/json;as=Table;v=v1alpha1;g=meta.k8s.io",
+            )
             .send()
             .await
             .expect("request");
         assert_eq!(resp.status(), want, "{v}");
+        let routed = t
+            .get(&format!("/api/v1/namespaces/default/configmaps?{q}"))
+            .header("Accept", "text/html")
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(
+            routed.status(),
+            406,
+            "{v}: the router refuses text/html first"
+        );
     }
 }

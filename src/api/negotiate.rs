@@ -713,6 +713,25 @@ fn not_acceptable(message: String, details: bool, accept: Option<&str>) -> NotAc
     }
 }
 
+/// The go-restful route stage alone (`RouterJSR311.detectRoute`): it runs
+/// before any apiserver handler, in every version, so even the 1.32–1.35
+/// validate-first order answers its 406 before a 422.
+pub fn route_check(accept: Option<&str>, endpoint: Endpoint) -> Result<(), NotAcceptable> {
+    let all: Vec<&str> = MEDIA_TYPES
+        .iter()
+        .chain(STREAM_MEDIA_TYPES.iter())
+        .copied()
+        .collect();
+    let produces: &[&str] = match endpoint {
+        Endpoint::Get | Endpoint::Write => &MEDIA_TYPES,
+        Endpoint::List | Endpoint::Watch => &all,
+    };
+    if !restful_matches_accept(accept, produces) {
+        return Err(not_acceptable(restful_406(produces), true, accept));
+    }
+    Ok(())
+}
+
 /// Negotiates the output of a resource endpoint: the go-restful route stage
 /// (`RouterJSR311.detectRoute`: 406 `406: Not Acceptable\n\nAvailable representations: ...`,
 /// `"details":{}`) and then `negotiation.NegotiateOutputMediaType` with the
@@ -730,18 +749,7 @@ pub fn negotiate_resource(
     endpoint: Endpoint,
     caps: Capabilities,
 ) -> Result<Negotiated, NotAcceptable> {
-    let all: Vec<&str> = MEDIA_TYPES
-        .iter()
-        .chain(STREAM_MEDIA_TYPES.iter())
-        .copied()
-        .collect();
-    let produces: &[&str] = match endpoint {
-        Endpoint::Get | Endpoint::Write => &MEDIA_TYPES,
-        Endpoint::List | Endpoint::Watch => &all,
-    };
-    if !restful_matches_accept(accept, produces) {
-        return Err(not_acceptable(restful_406(produces), true, accept));
-    }
+    route_check(accept, endpoint)?;
     let header = accept.unwrap_or("");
     let sers = serializers(caps.protobuf);
     let restrictions = Restrictions::Scope { table: caps.table };

@@ -182,6 +182,7 @@ async fn list_or_watch(rr: &ResourceRequest<'_>, verb: Verb) -> Result<ApiRespon
         let n = rr.negotiate(endpoint)?;
         (n, decode()?)
     } else {
+        negotiate::route_check(rr.req.header("accept"), endpoint).map_err(not_acceptable)?;
         let o = decode()?;
         // 1.32–1.33 `watchListEndpointRestrictions`: a watch-list may not be
         // served as a Table (Table clauses are skipped; no fallback → 406).

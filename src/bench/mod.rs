@@ -196,17 +196,22 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
     let idle_rss = spawned.as_ref().and_then(Spawned::rss_bytes);
     let mut namespaces = Vec::new();
     let mut json_bytes = 0usize;
+    // Populate everything first, so the memory figure is the store's own
+    // (read workloads leave large freed buffers the allocator keeps).
     for &n in &opts.sizes {
         let ns = format!("bench-{run_id}-n{n}");
         create_namespace(&endpoint, &client, &ns).await?;
-        namespaces.push(ns.clone());
         eprintln!("populating {n} configmaps in {ns}");
         populate(&endpoint, &client, &ns, n).await?;
+        namespaces.push(ns);
+    }
+    let loaded_rss = spawned.as_ref().and_then(Spawned::rss_bytes);
+    for (&n, ns) in opts.sizes.iter().zip(namespaces.clone()) {
         let label = format!("n={n}");
         json_bytes += watch_list(&endpoint, &client, &ns, n, &label, &mut report).await?;
         list(&endpoint, &client, &ns, n, &label, &mut report).await?;
     }
-    if let (Some(idle), Some(loaded)) = (idle_rss, spawned.as_ref().and_then(Spawned::rss_bytes)) {
+    if let (Some(idle), Some(loaded)) = (idle_rss, loaded_rss) {
         let mib = |b: u64| b as f64 / (1024.0 * 1024.0);
         report.push("memory", "RSS idle", mib(idle), "MiB");
         let objects = mib(json_bytes as u64);

@@ -132,15 +132,22 @@ impl Counted {
     fn count(&mut self, chunk: &[u8]) {
         self.buf.extend_from_slice(chunk);
         let mut changed = false;
-        while let Some(nl) = self.buf.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.buf.drain(..=nl).collect();
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&line) {
-                if let Some(t) = v.get("type").and_then(|t| t.as_str()) {
-                    *self.summary.events.entry(t.to_string()).or_default() += 1;
-                    changed = true;
-                }
+        let mut start = 0;
+        // Every event line starts `{"type":"KIND"` (the watch encoder writes
+        // `type` first), so the type is read without parsing the object.
+        while let Some(off) = self.buf[start..].iter().position(|b| *b == b'\n') {
+            let line = &self.buf[start..start + off];
+            if let Some(t) = line
+                .strip_prefix(b"{\"type\":\"")
+                .and_then(|rest| rest.iter().position(|b| *b == b'"').map(|e| &rest[..e]))
+                .and_then(|t| std::str::from_utf8(t).ok())
+            {
+                *self.summary.events.entry(t.to_string()).or_default() += 1;
+                changed = true;
             }
+            start += off + 1;
         }
+        self.buf.drain(..start);
         // A stream that is not JSON lines (protobuf) must not grow the
         // buffer without bound.
         if self.buf.len() > 4 << 20 {

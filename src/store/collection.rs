@@ -101,6 +101,7 @@ impl Collection {
                 rv,
                 object: obj,
                 previous,
+                encoded: Default::default(),
             },
             snapshot: self.objects.clone(),
         });

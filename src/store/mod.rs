@@ -340,6 +340,7 @@ impl Store {
             rv: next_rv,
             object: obj.clone(),
             previous: current,
+            encoded: Default::default(),
         };
         watch::fan_out(&mut inner.watchers, gr, &ev);
         drop(inner);

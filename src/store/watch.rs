@@ -43,6 +43,10 @@ pub struct StoreEvent {
     pub object: Arc<Value>,
     /// The object before the write, if there was one.
     pub previous: Option<Arc<Value>>,
+    /// The object's encoding, computed by the first watcher that needs it
+    /// and shared by every other (keyed by the apiVersion it was presented
+    /// at). Fan-out then encodes an event once, not once per watcher.
+    pub encoded: Arc<std::sync::OnceLock<(String, bytes::Bytes)>>,
 }
 
 /// Where a watch starts.

@@ -42,6 +42,8 @@ use tokio::time::Instant;
 const FUTURE_RV_WAIT: Duration = Duration::from_secs(3);
 /// Delay of the first unannotated bookmark after the initial-events-end one.
 const FIRST_BOOKMARK_AFTER: Duration = Duration::from_secs(1);
+/// Size of the chunks the initial events are written in.
+const HEAD_CHUNK: usize = 64 * 1024;
 /// Period of unannotated bookmarks.
 const BOOKMARK_PERIOD: Duration = Duration::from_secs(60);
 
@@ -89,6 +91,48 @@ impl Presenter {
                 )
             }
             Transform::None => presented,
+        }
+    }
+
+    /// Appends one event for `obj` to `buf` (the initial-state path).
+    fn write_object_event(&mut self, buf: &mut Vec<u8>, kind: &str, obj: &Value) {
+        if self.transform == Transform::None {
+            let av = self.def.api_version();
+            let p = Presented {
+                def: &self.def,
+                api_version: &av,
+                obj,
+            };
+            write_event(buf, kind, &p);
+        } else {
+            let o = self.object(obj);
+            write_event(buf, kind, &o);
+        }
+    }
+
+    /// One event line for a store event's object, encoded once per event
+    /// and shared across watchers when no transform applies.
+    fn shared_event(&mut self, kind: &str, ev: &StoreEvent) -> Bytes {
+        if self.transform != Transform::None {
+            let o = self.object(&ev.object);
+            return event_line(kind, &o);
+        }
+        let av = self.def.api_version();
+        let (cached_av, bytes) = ev.encoded.get_or_init(|| {
+            let mut buf = Vec::with_capacity(512);
+            let p = Presented {
+                def: &self.def,
+                api_version: &av,
+                obj: &ev.object,
+            };
+            encode::write_compact(&mut buf, &p);
+            (av.clone(), Bytes::from(buf))
+        });
+        if *cached_av == av {
+            event_line_encoded(kind, bytes)
+        } else {
+            let o = self.object(&ev.object);
+            event_line(kind, &o)
         }
     }
 
@@ -185,7 +229,60 @@ fn empty_object(def: &ResourceDef, meta: Value) -> Value {
 }
 
 fn event_line(kind: &str, object: &Value) -> Bytes {
-    Bytes::from(encode::json_line(&json!({"type": kind, "object": object})))
+    let mut buf = Vec::with_capacity(512);
+    write_event(&mut buf, kind, object);
+    Bytes::from(buf)
+}
+
+/// Appends `{"type":kind,"object":object}\n` without building the wrapper.
+fn write_event<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, kind: &str, object: &T) {
+    buf.extend_from_slice(b"{\"type\":\"");
+    buf.extend_from_slice(kind.as_bytes());
+    buf.extend_from_slice(b"\",\"object\":");
+    encode::write_compact(buf, object);
+    buf.extend_from_slice(b"}\n");
+}
+
+/// An event line around an already encoded object.
+fn event_line_encoded(kind: &str, object: &[u8]) -> Bytes {
+    let mut buf = Vec::with_capacity(object.len() + 32);
+    buf.extend_from_slice(b"{\"type\":\"");
+    buf.extend_from_slice(kind.as_bytes());
+    buf.extend_from_slice(b"\",\"object\":");
+    buf.extend_from_slice(object);
+    buf.extend_from_slice(b"}\n");
+    Bytes::from(buf)
+}
+
+/// A stored object as served at the endpoint's version, serialised without
+/// a copy: `kind` and `apiVersion` first (Go's struct order), then the
+/// stored fields. Encodes exactly what `present` would build.
+struct Presented<'a> {
+    def: &'a ResourceDef,
+    api_version: &'a str,
+    obj: &'a Value,
+}
+
+impl serde::Serialize for Presented<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(m) = self.obj.as_object() else {
+            return self.obj.serialize(s);
+        };
+        let kind = m
+            .get("kind")
+            .and_then(Value::as_str)
+            .unwrap_or(self.def.kind.as_str());
+        let mut out = s.serialize_map(None)?;
+        out.serialize_entry("kind", kind)?;
+        out.serialize_entry("apiVersion", self.api_version)?;
+        for (k, v) in m {
+            if k != "kind" && k != "apiVersion" {
+                out.serialize_entry(k, v)?;
+            }
+        }
+        out.end()
+    }
 }
 
 fn error_line(status: &Status) -> Bytes {
@@ -303,10 +400,20 @@ pub(crate) async fn watch(
     let filter_opts = opts.clone();
     let passes = |obj: &Value| matches(rr, &filter_opts, obj);
     if let Some(snapshot) = &sub.initial {
+        // Initial events go out in chunks of about HEAD_CHUNK bytes, not one
+        // HTTP/2 frame per object.
+        let mut buf = Vec::with_capacity(HEAD_CHUNK + 4096);
         for obj in snapshot.objects.values() {
             if passes(obj) {
-                head.push(event_line("ADDED", &presenter.object(obj)));
+                presenter.write_object_event(&mut buf, "ADDED", obj);
+                if buf.len() >= HEAD_CHUNK {
+                    head.push(Bytes::from(std::mem::take(&mut buf)));
+                    buf.reserve(HEAD_CHUNK + 4096);
+                }
             }
+        }
+        if !buf.is_empty() {
+            head.push(Bytes::from(buf));
         }
         last_rv = snapshot.rv;
     }
@@ -383,8 +490,8 @@ fn convert(
         None => ev.event == EventType::Deleted && passes(&ev.object),
     };
     match (cur, prev) {
-        (true, false) => Some(event_line("ADDED", &presenter.object(&ev.object))),
-        (true, true) => Some(event_line("MODIFIED", &presenter.object(&ev.object))),
+        (true, false) => Some(presenter.shared_event("ADDED", ev)),
+        (true, true) => Some(presenter.shared_event("MODIFIED", ev)),
         (false, true) => {
             // The previous content at the event's revision.
             let mut old = match (&ev.previous, ev.event) {

@@ -9,6 +9,7 @@ use crate::api::error::{cause, ApiError, Result};
 use crate::api::managed_fields;
 use crate::api::negotiate::{self, Endpoint, RequestFormat};
 use crate::api::objects::{defaults, validation};
+use crate::api::patch::{self as patches, FieldValidation, PatchKind, WriteOptions};
 use crate::api::query::go_quote;
 use crate::api::resource::ResourceRequest;
 use crate::api::ApiResponse;
@@ -109,6 +110,7 @@ pub(crate) fn decode_body(
         .map_err(ApiError::bad_request)?;
     let mut unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut obj);
     unknown.extend(crate::api::crd::prune(rr.state, def, &mut obj));
+    let unknown = field_validation(rr, unknown, true)?;
     Ok((obj, had_kind, unknown))
 }
 
@@ -202,17 +204,9 @@ fn generate_suffix() -> String {
         .collect()
 }
 
+/// Validates the write options of the verb (422) and returns `dryRun`.
 fn dry_run(rr: &ResourceRequest<'_>) -> Result<bool> {
-    let values = rr.req.query.get_all("dryRun");
-    for v in &values {
-        if !v.is_empty() && *v != "All" {
-            return Err(ApiError::bad_request(format!(
-                "dryRun: Unsupported value: {}: supported values: \"All\"",
-                go_quote(v)
-            )));
-        }
-    }
-    Ok(values.contains(&"All"))
+    Ok(write_options(rr, PatchKind::None)?.dry_run)
 }
 
 fn manager(rr: &ResourceRequest<'_>) -> String {
@@ -487,7 +481,7 @@ fn commit_update(
             return Ok(Mutation::Keep);
         }
         let mut new = new;
-        managed_fields::record(&mut new, &manager, "Update", &def.api_version(), &now);
+        record_managed_fields(rr, old, &mut new, &manager, &now);
         let new = order_metadata(new);
         if dry_run {
             preview = Some(std::sync::Arc::new(new));
@@ -538,45 +532,389 @@ pub(crate) async fn update(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     respond_object(rr, &n, 200, &stored).map(|r| with_warnings(r, &unknown))
 }
 
-/// PATCH: JSON patch (RFC 6902), merge patch (RFC 7386); strategic merge
-/// patch is applied as a merge patch (UNVERIFIED for list merge keys until
-/// the write-path issue lands).
+/// PATCH: JSON patch (RFC 6902), merge patch (RFC 7386), strategic merge
+/// patch (built-ins only) and server-side apply (`crate::api::patch`).
 pub(crate) async fn patch(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
-    let n = rr.negotiate(Endpoint::Write)?;
+    // go-restful checks the Content-Type before the Accept header.
     let format = body_format(rr)?;
-    let dry_run = dry_run(rr)?;
-    let body = rr.req.body.clone();
-    let patch_doc: Value = match format {
-        RequestFormat::ApplyPatchYaml => {
-            let v: serde_yaml::Value = serde_yaml::from_slice(&body)
-                .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
-            serde_json::to_value(v).map_err(|e| ApiError::bad_request(e.to_string()))?
-        }
-        _ => serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("error decoding patch: {e}")))?,
+    if format == RequestFormat::StrategicMergePatch && crd::is_custom_resource(&rr.def) {
+        return Err(patches::unsupported_patch_type_for_custom_resources());
+    }
+    let n = rr.negotiate(Endpoint::Write)?;
+    let kind = if format == RequestFormat::ApplyPatchYaml {
+        PatchKind::Apply
+    } else {
+        PatchKind::Patch
     };
+    let opts = write_options(rr, kind)?;
+    if kind == PatchKind::Apply {
+        return apply_patch(rr, &n, opts);
+    }
+    let body = rr.req.body.clone();
+    let def = &rr.def;
+    let ty = patches::schema::root(&def.group, &def.kind);
+    let warnings = std::cell::RefCell::new(Vec::<String>::new());
     let stored = commit_update(
         rr,
         |old| {
-            let mut target = super::present(&rr.def, old);
+            let current = super::present(def, old);
+            let mut target = current.clone();
             match format {
-                RequestFormat::JsonPatch => {
-                    let ops: json_patch::Patch = serde_json::from_value(patch_doc.clone())
-                        .map_err(|_| {
-                            ApiError::bad_request(format!(
-                                "error decoding patch: json: cannot unmarshal {} into Go value of type []handlers.jsonPatchOp",
-                                crate::api::decode::go_json_type(&patch_doc)
-                            ))
-                        })?;
-                    json_patch::patch(&mut target, &ops).map_err(|e| {
-                        ApiError::from_status(Status::failure(422, reason::INVALID, e.to_string()))
-                    })?;
+                RequestFormat::JsonPatch => patches::json_patch(&mut target, &body)?,
+                RequestFormat::StrategicMergePatch => {
+                    target = patches::strategic_merge_patch(&target, &body, ty)?
                 }
-                _ => json_patch::merge(&mut target, &patch_doc),
+                _ => patches::merge_patch(&mut target, &body)?,
             }
+            let target = typed_patch_result(rr, target, &warnings)?;
+            check_patched_name(rr, &target)?;
             Ok(target)
         },
-        dry_run,
+        opts.dry_run,
     )?;
-    respond_object(rr, &n, 200, &stored)
+    let unknown = warnings.into_inner();
+    respond_object(rr, &n, 200, &stored).map(|r| with_warnings(r, &unknown))
+}
+
+/// The options kind of the request's verb, as validation errors name it.
+fn options_kind(rr: &ResourceRequest<'_>) -> &'static str {
+    match rr.req.method.as_str() {
+        "POST" => "CreateOptions",
+        "PUT" => "UpdateOptions",
+        "DELETE" => "DeleteOptions",
+        _ => "PatchOptions",
+    }
+}
+
+/// Decodes and validates the write options of the query
+/// (`Validate{Create,Update,Patch}Options`, 422).
+fn write_options(rr: &ResourceRequest<'_>, kind: PatchKind) -> Result<WriteOptions> {
+    let q = &rr.req.query;
+    patches::validate_options(
+        options_kind(rr),
+        &q.get_all("dryRun"),
+        q.get("fieldManager"),
+        q.get("fieldValidation"),
+        q.get("force"),
+        kind,
+    )
+}
+
+/// Applies `fieldValidation` to the unknown fields a decode dropped:
+/// `Strict` is a 400 (`strict decoding error: ...`, wrapped as a decode
+/// error of the kind when `wrap`), `Ignore` drops the warnings.
+fn field_validation(
+    rr: &ResourceRequest<'_>,
+    unknown: Vec<String>,
+    wrap: bool,
+) -> Result<Vec<String>> {
+    match FieldValidation::parse(rr.req.query.get("fieldValidation")) {
+        FieldValidation::Ignore => Ok(Vec::new()),
+        FieldValidation::Warn => Ok(unknown),
+        FieldValidation::Strict if unknown.is_empty() => Ok(unknown),
+        FieldValidation::Strict => {
+            let err = patches::strict_error(&unknown);
+            Err(ApiError::bad_request(if wrap {
+                format!(
+                    "{} in version {} cannot be handled as a {}: {err}",
+                    rr.def.kind,
+                    go_quote(&rr.def.version),
+                    rr.def.kind
+                )
+            } else {
+                err
+            }))
+        }
+    }
+}
+
+/// Decodes a patched object into the endpoint's type: a type mismatch is a
+/// 422 on `patch`, unknown fields are dropped (`fieldValidation`).
+fn typed_patch_result(
+    rr: &ResourceRequest<'_>,
+    mut target: Value,
+    warnings: &std::cell::RefCell<Vec<String>>,
+) -> Result<Value> {
+    let def = &rr.def;
+    if !target.is_object() {
+        // UNVERIFIED: the decoder's text for a non-object document.
+        return Err(patches::patched_object_invalid(
+            &target.to_string(),
+            &format!(
+                "json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                crate::api::decode::go_json_type(&target)
+            ),
+        ));
+    }
+    if let Err(e) = validation::check_decodable(&def.group, &def.version, &def.kind, &target) {
+        let prefix = format!(
+            "{} in version {} cannot be handled as a {}: ",
+            def.kind,
+            go_quote(&def.version),
+            def.kind
+        );
+        let err = e.strip_prefix(&prefix).unwrap_or(&e).to_string();
+        return Err(patches::patched_object_invalid(&target.to_string(), &err));
+    }
+    if let Some(m) = target.as_object_mut() {
+        m.insert("apiVersion".into(), Value::String(def.api_version()));
+        m.insert("kind".into(), Value::String(def.kind.clone()));
+        if !m.get("metadata").is_some_and(Value::is_object) {
+            m.insert("metadata".into(), json!({}));
+        }
+    }
+    let mut unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut target);
+    unknown.extend(crd::prune(rr.state, def, &mut target));
+    let unknown = field_validation(rr, unknown, false)?;
+    warnings.borrow_mut().clone_from(&unknown);
+    Ok(target)
+}
+
+/// `checkName`: the patched object keeps the name and namespace of the URL.
+fn check_patched_name(rr: &ResourceRequest<'_>, obj: &Value) -> Result<()> {
+    let name = meta_str(obj, "name");
+    if name != rr.name() {
+        return Err(ApiError::bad_request(format!(
+            "the name of the object ({name}) does not match the name on the URL ({})",
+            rr.name()
+        )));
+    }
+    let ns = meta_str(obj, "namespace");
+    if !rr.namespace().is_empty() && !ns.is_empty() && ns != rr.namespace() {
+        return Err(ApiError::bad_request(format!(
+            "the namespace of the object ({ns}) does not match the namespace on the request ({})",
+            rr.namespace()
+        )));
+    }
+    Ok(())
+}
+
+/// Records the managed fields of an update (`commit_update`); an apply
+/// wrote its own already.
+fn record_managed_fields(
+    rr: &ResourceRequest<'_>,
+    old: &Value,
+    new: &mut Value,
+    manager: &str,
+    now: &str,
+) {
+    let is_apply = rr.req.method.as_str() == "PATCH"
+        && matches!(body_format(rr), Ok(RequestFormat::ApplyPatchYaml));
+    if is_apply {
+        return;
+    }
+    let old = super::present(&rr.def, old);
+    if let Some(m) = new.as_object_mut() {
+        m.insert("apiVersion".into(), Value::String(rr.def.api_version()));
+        m.entry("kind")
+            .or_insert_with(|| Value::String(rr.def.kind.clone()));
+    }
+    managed_fields::record_update(
+        Some(&old),
+        new,
+        manager,
+        &rr.def.api_version(),
+        now,
+        rr.path.subresource.as_deref(),
+    );
+}
+
+/// The applied configuration of an apply patch (YAML or JSON), checked as
+/// the field manager does before merging.
+fn apply_config(rr: &ResourceRequest<'_>) -> Result<Value> {
+    let body = &rr.req.body;
+    let config: Value = if body.iter().all(u8::is_ascii_whitespace) {
+        json!({})
+    } else {
+        // UNVERIFIED: serde_yaml's error texts differ from sigs.k8s.io/yaml's.
+        let v: serde_yaml::Value = serde_yaml::from_slice(body).map_err(|e| {
+            ApiError::bad_request(format!(
+                "error decoding YAML: error converting YAML to JSON: {e}"
+            ))
+        })?;
+        serde_json::to_value(v)
+            .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?
+    };
+    let config = match config {
+        Value::Null => json!({}),
+        v @ Value::Object(_) => v,
+        other => {
+            return Err(ApiError::bad_request(format!(
+                "error decoding YAML: error unmarshaling JSON: while decoding JSON: json: cannot unmarshal {} into Go value of type map[string]interface {{}}",
+                crate::api::decode::go_json_type(&other)
+            )))
+        }
+    };
+    let def = &rr.def;
+    let av = config
+        .get("apiVersion")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let kind = config.get("kind").and_then(Value::as_str).unwrap_or("");
+    let (g, v) = match av.rsplit_once('/') {
+        Some((g, v)) => (g, v),
+        None => ("", av),
+    };
+    if g != def.group || v != def.version || kind != def.kind {
+        // `versionCheckManager`: `schema.GroupVersionKind.String()`.
+        return Err(ApiError::bad_request(format!(
+            "invalid object type: {g}/{v}, Kind={kind}"
+        )));
+    }
+    if config
+        .pointer("/metadata/managedFields")
+        .is_some_and(|m| !m.is_null())
+    {
+        return Err(ApiError::bad_request("metadata.managedFields must be nil"));
+    }
+    // Fields the type does not declare fail the typed conversion (a plain
+    // error: 500 without a reason).
+    let mut probe = config.clone();
+    let mut unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut probe);
+    unknown.extend(crd::prune(rr.state, def, &mut probe));
+    if !unknown.is_empty() {
+        let errs: Vec<String> = unknown
+            .iter()
+            .map(|p| format!(".{p}: field not declared in schema"))
+            .collect();
+        let errs = if errs.len() == 1 {
+            errs[0].clone()
+        } else {
+            format!("errors:\n  {}", errs.join("\n  "))
+        };
+        return Err(ApiError::unconverted(
+            500,
+            format!(
+                "failed to create typed patch object ({}/{}; {g}/{v}, Kind={kind}): {errs}",
+                meta_str(&config, "namespace"),
+                meta_str(&config, "name")
+            ),
+        ));
+    }
+    Ok(config)
+}
+
+/// Server-side apply: merges into the live object, or creates it (201).
+fn apply_patch(
+    rr: &ResourceRequest<'_>,
+    n: &negotiate::Negotiated,
+    opts: WriteOptions,
+) -> Result<ApiResponse> {
+    let def = &rr.def;
+    let manager = rr.req.query.get("fieldManager").unwrap_or("").to_string();
+    let api_version = def.api_version();
+    let now = now_rfc3339();
+    let ctx = patches::apply::ApplyContext {
+        group: &def.group,
+        kind: &def.kind,
+        api_version: &api_version,
+        manager: &manager,
+        subresource: rr.path.subresource.as_deref(),
+        force: opts.force,
+        now: &now,
+    };
+    if rr
+        .state
+        .store
+        .get(&rr.gr, rr.namespace(), rr.name())
+        .is_none()
+    {
+        if rr.path.subresource.is_some() {
+            return Err(ApiError::not_found(&def.group, &def.resource, rr.name()));
+        }
+        let config = apply_config(rr)?;
+        let obj = patches::apply::apply(None, &config, &ctx)?;
+        check_patched_name(rr, &obj)?;
+        return apply_create(rr, n, obj, opts.dry_run);
+    }
+    let stored = commit_update(
+        rr,
+        |old| {
+            let config = apply_config(rr)?;
+            let live = super::present(def, old);
+            let obj = patches::apply::apply(Some(&live), &config, &ctx)?;
+            check_patched_name(rr, &obj)?;
+            Ok(obj)
+        },
+        opts.dry_run,
+    )?;
+    respond_object(rr, n, 200, &stored)
+}
+
+/// The create half of an apply (`forceAllowCreate`): the strategy's
+/// `BeforeCreate`, defaults, validation, the write (201).
+fn apply_create(
+    rr: &ResourceRequest<'_>,
+    n: &negotiate::Negotiated,
+    mut obj: Value,
+    dry_run: bool,
+) -> Result<ApiResponse> {
+    let def = &rr.def;
+    reconcile_namespace(def, &mut obj, rr.namespace())?;
+    let name = rr.name().to_string();
+    {
+        let meta = meta_mut(&mut obj);
+        // UNVERIFIED: a resourceVersion in the configuration is dropped.
+        for k in [
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+            "generation",
+            "resourceVersion",
+            "uid",
+            "creationTimestamp",
+        ] {
+            meta.shift_remove(k);
+        }
+    }
+    if crd::status_semantics(def) {
+        if let Some(m) = obj.as_object_mut() {
+            m.shift_remove("status");
+        }
+    }
+    let ns = meta_str(&obj, "namespace").to_string();
+    check_namespace(rr, &ns, &name)?;
+    let now = now_rfc3339();
+    {
+        let meta = meta_mut(&mut obj);
+        meta.insert(
+            "uid".into(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+        meta.insert("creationTimestamp".into(), Value::String(now));
+        if crd::tracks_generation(def) {
+            meta.insert("generation".into(), json!(1));
+        }
+    }
+    {
+        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
+        defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
+    }
+    if crd::is_crd(&def.group, &def.resource) {
+        crd::prepare_create(&mut obj);
+    }
+    let mut causes = validation::validate_create(&def.group, &def.resource, &obj);
+    if crd::is_crd(&def.group, &def.resource) {
+        causes.extend(crd::validate(&obj, None));
+    }
+    causes.extend(crd::validate_custom_resource(rr.state, def, &obj));
+    if !causes.is_empty() {
+        return Err(invalid(def, &name, causes));
+    }
+    let obj = order_metadata(obj);
+    if dry_run {
+        return respond_object(rr, n, 201, &obj);
+    }
+    let key = ObjectKey::new(&ns, &name);
+    let stored = rr
+        .state
+        .store
+        .mutate(&rr.gr, &key, |current, _| match current {
+            Some(_) => Err(ApiError::already_exists(&def.group, &def.resource, &name)),
+            None => Ok(Mutation::Put(obj)),
+        })?;
+    let stored = stored.ok_or_else(|| ApiError::internal("create stored nothing"))?;
+    if crd::is_crd(&def.group, &def.resource) {
+        crd::on_crd_change(rr.state, &stored);
+    }
+    respond_object(rr, n, 201, &stored)
 }
