@@ -863,11 +863,13 @@ fn unregister(state: &ApiState, group: &str, plural: &str) {
     let mut reg = state.registry.write().unwrap_or_else(|p| p.into_inner());
     reg.set_definition(&format!("{plural}.{group}"), None);
     for v in reg.versions(group) {
-        if reg
+        if let Some(def) = reg
             .lookup(group, &v, plural)
-            .is_some_and(is_custom_resource)
+            .filter(|d| is_custom_resource(d))
+            .cloned()
         {
             reg.remove(group, &v, plural);
+            crate::api::openapi::crd_schema_removed(group, &v, &def.kind);
         }
     }
 }
@@ -1065,6 +1067,18 @@ pub(crate) fn register(state: &ApiState, crd: &Value) {
     }
     for d in defs {
         reg.insert(d);
+    }
+    drop(reg);
+    // OpenAPI: each served version's schema (kubectl validates and explains
+    // custom resources with it).
+    let kind = s(crd, &["spec", "names", "kind"]);
+    for v in arr(crd, &["spec", "versions"]) {
+        if v.get("served").and_then(Value::as_bool) != Some(true) {
+            continue;
+        }
+        if let Some(schema) = v.pointer("/schema/openAPIV3Schema") {
+            crate::api::openapi::crd_schema_registered(group, s(v, &["name"]), kind, schema);
+        }
     }
 }
 
