@@ -198,6 +198,8 @@ impl DeleteOptions {
             dry_run: q.get_all("dryRun").iter().any(|v| !v.is_empty()),
             ..Default::default()
         };
+        let mut dry_run_values: Vec<String> =
+            q.get_all("dryRun").iter().map(|v| v.to_string()).collect();
         let trimmed = body
             .iter()
             .copied()
@@ -225,24 +227,41 @@ impl DeleteOptions {
             }
             if let Some(d) = v.get("dryRun").and_then(serde_json::Value::as_array) {
                 o.dry_run |= !d.is_empty();
+                dry_run_values.extend(d.iter().filter_map(|x| x.as_str().map(str::to_string)));
             }
         }
+        // `ValidateDeleteOptions`: propagation policy, then dry run, one 422.
+        let mut causes = Vec::new();
         if let Some(p) = &o.propagation_policy {
             if !matches!(p.as_str(), "Foreground" | "Background" | "Orphan") {
-                return Err(ApiError::invalid(
-                    "meta.k8s.io",
-                    "DeleteOptions",
-                    "",
-                    vec![cause(
-                        "FieldValueNotSupported",
-                        "propagationPolicy",
-                        format!(
-                            "Unsupported value: {}: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
-                            go_quote(p)
-                        ),
-                    )],
+                causes.push(cause(
+                    "FieldValueNotSupported",
+                    "propagationPolicy",
+                    format!(
+                        "Unsupported value: {}: supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                        go_quote(p)
+                    ),
                 ));
             }
+        }
+        if dry_run_values.iter().any(|v| v != "All") {
+            let values: Vec<&str> = dry_run_values.iter().map(String::as_str).collect();
+            causes.push(cause(
+                "FieldValueNotSupported",
+                "dryRun",
+                format!(
+                    "Unsupported value: {}: supported values: \"All\"",
+                    crate::api::patch::json_strings(&values)
+                ),
+            ));
+        }
+        if !causes.is_empty() {
+            return Err(ApiError::invalid(
+                "meta.k8s.io",
+                "DeleteOptions",
+                "",
+                causes,
+            ));
         }
         Ok(o)
     }
@@ -251,6 +270,30 @@ impl DeleteOptions {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delete_options_dry_run_values() {
+        let bad = DeleteOptions::decode(&RawQuery::parse("dryRun=Foo"), b"").unwrap_err();
+        assert_eq!(bad.status.code, 422);
+        assert_eq!(
+            bad.status.message,
+            "DeleteOptions.meta.k8s.io \"\" is invalid: dryRun: Unsupported value: [\"Foo\"]: supported values: \"All\""
+        );
+        assert!(
+            DeleteOptions::decode(&RawQuery::parse("dryRun=All"), b"")
+                .unwrap()
+                .dry_run
+        );
+        let both = DeleteOptions::decode(&RawQuery::parse("dryRun=x&propagationPolicy=y"), b"")
+            .unwrap_err();
+        assert!(
+            both.status
+                .message
+                .starts_with("DeleteOptions.meta.k8s.io \"\" is invalid: [propagationPolicy: "),
+            "{}",
+            both.status.message
+        );
+    }
 
     fn opts(q: &str) -> ListOptions {
         ListOptions::decode(&RawQuery::parse(q), false).unwrap()

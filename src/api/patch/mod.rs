@@ -64,7 +64,7 @@ pub enum PatchKind {
 
 /// Go's `%v`-less `utilerrors` value printing of a string slice as the
 /// field errors show it (`["Foo"]`).
-fn json_strings(v: &[&str]) -> String {
+pub(crate) fn json_strings(v: &[&str]) -> String {
     Value::Array(v.iter().map(|s| Value::String((*s).to_string())).collect()).to_string()
 }
 
