@@ -22,6 +22,13 @@ impl<F: Formatter> Formatter for GoEscape<F> {
         writer: &mut W,
         fragment: &str,
     ) -> io::Result<()> {
+        // Fast path: nothing to escape (0xE2 starts U+2028/U+2029).
+        if !fragment
+            .bytes()
+            .any(|b| matches!(b, b'<' | b'>' | b'&' | 0xE2))
+        {
+            return writer.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             let esc = match c {

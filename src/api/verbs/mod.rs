@@ -71,6 +71,73 @@ pub(crate) fn list_item(def: &ResourceDef, obj: &Value) -> Value {
     out
 }
 
+/// A list response serialised without copying its items: what `json!`
+/// over [`list_item`]s would build, byte for byte.
+struct ListBody<'a> {
+    kind: String,
+    api_version: String,
+    metadata: &'a Value,
+    def: &'a ResourceDef,
+    items: &'a [&'a Value],
+    /// Custom resources keep `kind`/`apiVersion` on items.
+    keep_type: bool,
+}
+
+impl serde::Serialize for ListBody<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(4))?;
+        m.serialize_entry("kind", &self.kind)?;
+        m.serialize_entry("apiVersion", &self.api_version)?;
+        m.serialize_entry("metadata", self.metadata)?;
+        m.serialize_entry("items", &ListItems(self))?;
+        m.end()
+    }
+}
+
+struct ListItems<'a>(&'a ListBody<'a>);
+
+impl serde::Serialize for ListItems<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let body = self.0;
+        let mut seq = s.serialize_seq(Some(body.items.len()))?;
+        for obj in body.items {
+            seq.serialize_element(&ListItem { body, obj })?;
+        }
+        seq.end()
+    }
+}
+
+struct ListItem<'a> {
+    body: &'a ListBody<'a>,
+    obj: &'a Value,
+}
+
+impl serde::Serialize for ListItem<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let Some(fields) = self.obj.as_object() else {
+            return self.obj.serialize(s);
+        };
+        let mut m = s.serialize_map(None)?;
+        if self.body.keep_type {
+            let kind = fields
+                .get("kind")
+                .and_then(Value::as_str)
+                .unwrap_or(self.body.def.kind.as_str());
+            m.serialize_entry("kind", kind)?;
+            m.serialize_entry("apiVersion", &self.body.api_version)?;
+        }
+        for (k, v) in fields {
+            if k != "kind" && k != "apiVersion" {
+                m.serialize_entry(k, v)?;
+            }
+        }
+        m.end()
+    }
+}
+
 /// The encoding for a negotiated response.
 pub(crate) fn encoding(rr: &ResourceRequest<'_>, n: &Negotiated) -> Encoding {
     match n.format {
@@ -151,6 +218,20 @@ pub(crate) fn respond_list(
     objects: &[&Value],
     list_meta: Value,
 ) -> Result<ApiResponse> {
+    if n.transform == Transform::None && encoding(rr, n) == Encoding::Json {
+        // The common case, serialised straight from the stored objects.
+        let body = ListBody {
+            kind: rr.def.list_kind(),
+            api_version: rr.def.api_version(),
+            metadata: &list_meta,
+            def: &rr.def,
+            items: objects,
+            keep_type: crate::api::crd::is_custom_resource(&rr.def),
+        };
+        let mut out = Vec::with_capacity(objects.len() * 1024 + 256);
+        crate::api::encode::write_json_line(&mut out, &body);
+        return Ok(ApiResponse::full(200, Encoding::Json.content_type(), out));
+    }
     let body = match n.transform {
         Transform::None => json!({
             "kind": rr.def.list_kind(),
