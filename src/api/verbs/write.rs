@@ -325,23 +325,7 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
 
 /// Orders `metadata` as `ObjectMeta`'s Go struct does.
 pub(crate) fn order_metadata(mut obj: Value) -> Value {
-    const ORDER: &[&str] = &[
-        "name",
-        "generateName",
-        "namespace",
-        "selfLink",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-        "labels",
-        "annotations",
-        "ownerReferences",
-        "finalizers",
-        "managedFields",
-    ];
+    const ORDER: &[&str] = crate::meta::OBJECT_META_FIELDS;
     if let Some(meta) = obj.get_mut("metadata").and_then(Value::as_object_mut) {
         let mut old = std::mem::take(meta);
         for k in ORDER {
