@@ -229,3 +229,41 @@ async fn negotiation_and_validation_order_per_version() {
         );
     }
 }
+
+#[tokio::test]
+async fn embedded_creation_timestamp_null_up_to_1_33() {
+    for (v, null_ts) in [("1.33", true), ("1.34", false), ("1.36", false)] {
+        let t = Target::new(v, None).await;
+        let body = serde_json::json!({
+            "apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web"},
+            "spec": {"selector": {"matchLabels": {"app": "web"}},
+                     "template": {"metadata": {"labels": {"app": "web"}},
+                                  "spec": {"containers": [{"name": "c", "image": "nginx"}]}}}
+        });
+        let created: Value = t
+            .http
+            .post(format!(
+                "{}/apis/apps/v1/namespaces/default/deployments",
+                t.server.url()
+            ))
+            .bearer_auth(t.server.token().expect("token"))
+            .json(&body)
+            .send()
+            .await
+            .expect("create")
+            .json()
+            .await
+            .expect("json");
+        let meta = &created["spec"]["template"]["metadata"];
+        assert_eq!(
+            meta.get("creationTimestamp").is_some_and(Value::is_null),
+            null_ts,
+            "{v}: {meta}"
+        );
+        if null_ts {
+            // Go's field order: creationTimestamp before labels.
+            let keys: Vec<&String> = meta.as_object().expect("object").keys().collect();
+            assert_eq!(keys, ["creationTimestamp", "labels"]);
+        }
+    }
+}

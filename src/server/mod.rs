@@ -184,7 +184,10 @@ impl MockServerBuilder {
             store,
             profile,
             gates: profile.gates(gate_override),
-            defaults: Mutex::new(Default::default()),
+            defaults: Mutex::new(crate::api::objects::defaults::DefaultsContext {
+                creation_timestamp_null: profile.creation_timestamp_null,
+                ..Default::default()
+            }),
             server_address: RwLock::new(String::new()),
             shutdown: shutdown_rx.clone(),
         });

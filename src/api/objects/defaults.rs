@@ -17,6 +17,10 @@ pub struct DefaultsContext {
     pub next_cluster_ip: u32,
     /// Next node port offset (from 30000).
     pub next_node_port: u32,
+    /// ≤1.33: an embedded zero `metadata.creationTimestamp` (pod templates,
+    /// job templates, claim templates) is written as `null` (no `omitzero`
+    /// before apimachinery 503b9897).
+    pub creation_timestamp_null: bool,
 }
 
 impl DefaultsContext {
@@ -1257,6 +1261,9 @@ pub fn apply_defaults(
         }
         _ => {}
     }
+    if ctx.creation_timestamp_null {
+        null_embedded_creation_timestamps(group, kind, o);
+    }
 }
 
 /// Whether `metadata.generation` is kept (bumped on spec changes).
@@ -1667,5 +1674,59 @@ mod tests {
         assert!(has_status_subresource_semantics("", "pods"));
         assert!(has_status_subresource_semantics("apps", "deployments"));
         assert!(!has_status_subresource_semantics("", "configmaps"));
+    }
+}
+
+/// Writes `creationTimestamp: null` into the embedded `ObjectMeta`s of
+/// `kind` that lack one (≤1.33 encoding of a zero `metav1.Time`).
+fn null_embedded_creation_timestamps(group: &str, kind: &str, o: &mut Map<String, Value>) {
+    fn meta_of(holder: &mut Map<String, Value>) {
+        let meta = holder
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(m) = meta.as_object_mut() {
+            if !m.contains_key("creationTimestamp") {
+                m.insert("creationTimestamp".into(), Value::Null);
+                let mut old = std::mem::take(m);
+                for k in crate::meta::OBJECT_META_FIELDS {
+                    if let Some(v) = old.shift_remove(*k) {
+                        m.insert((*k).to_string(), v);
+                    }
+                }
+                m.extend(old);
+            }
+        }
+    }
+    fn at(o: &mut Map<String, Value>, path: &[&str]) {
+        let mut cur = o;
+        for k in path {
+            match cur.get_mut(*k).and_then(Value::as_object_mut) {
+                Some(next) => cur = next,
+                None => return,
+            }
+        }
+        meta_of(cur);
+    }
+    match (group, kind) {
+        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+        | ("", "ReplicationController")
+        | ("batch", "Job") => at(o, &["spec", "template"]),
+        ("", "PodTemplate") => at(o, &["template"]),
+        ("batch", "CronJob") => {
+            at(o, &["spec", "jobTemplate"]);
+            at(o, &["spec", "jobTemplate", "spec", "template"]);
+        }
+        _ => {}
+    }
+    if (group, kind) == ("apps", "StatefulSet") {
+        if let Some(claims) = o
+            .get_mut("spec")
+            .and_then(|s| s.get_mut("volumeClaimTemplates"))
+            .and_then(Value::as_array_mut)
+        {
+            for c in claims.iter_mut().filter_map(Value::as_object_mut) {
+                meta_of(c);
+            }
+        }
     }
 }
