@@ -1339,6 +1339,60 @@ pub fn has_status_subresource_semantics(group: &str, resource: &str) -> bool {
     )
 }
 
+/// Writes `creationTimestamp: null` into the embedded `ObjectMeta`s of
+/// `kind` that lack one (≤1.33 encoding of a zero `metav1.Time`).
+fn null_embedded_creation_timestamps(group: &str, kind: &str, o: &mut Map<String, Value>) {
+    fn meta_of(holder: &mut Map<String, Value>) {
+        let meta = holder
+            .entry("metadata")
+            .or_insert_with(|| Value::Object(Map::new()));
+        if let Some(m) = meta.as_object_mut() {
+            if !m.contains_key("creationTimestamp") {
+                m.insert("creationTimestamp".into(), Value::Null);
+                let mut old = std::mem::take(m);
+                for k in crate::meta::OBJECT_META_FIELDS {
+                    if let Some(v) = old.shift_remove(*k) {
+                        m.insert((*k).to_string(), v);
+                    }
+                }
+                m.extend(old);
+            }
+        }
+    }
+    fn at(o: &mut Map<String, Value>, path: &[&str]) {
+        let mut cur = o;
+        for k in path {
+            match cur.get_mut(*k).and_then(Value::as_object_mut) {
+                Some(next) => cur = next,
+                None => return,
+            }
+        }
+        meta_of(cur);
+    }
+    match (group, kind) {
+        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
+        | ("", "ReplicationController")
+        | ("batch", "Job") => at(o, &["spec", "template"]),
+        ("", "PodTemplate") => at(o, &["template"]),
+        ("batch", "CronJob") => {
+            at(o, &["spec", "jobTemplate"]);
+            at(o, &["spec", "jobTemplate", "spec", "template"]);
+        }
+        _ => {}
+    }
+    if (group, kind) == ("apps", "StatefulSet") {
+        if let Some(claims) = o
+            .get_mut("spec")
+            .and_then(|s| s.get_mut("volumeClaimTemplates"))
+            .and_then(Value::as_array_mut)
+        {
+            for c in claims.iter_mut().filter_map(Value::as_object_mut) {
+                meta_of(c);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1674,59 +1728,5 @@ mod tests {
         assert!(has_status_subresource_semantics("", "pods"));
         assert!(has_status_subresource_semantics("apps", "deployments"));
         assert!(!has_status_subresource_semantics("", "configmaps"));
-    }
-}
-
-/// Writes `creationTimestamp: null` into the embedded `ObjectMeta`s of
-/// `kind` that lack one (≤1.33 encoding of a zero `metav1.Time`).
-fn null_embedded_creation_timestamps(group: &str, kind: &str, o: &mut Map<String, Value>) {
-    fn meta_of(holder: &mut Map<String, Value>) {
-        let meta = holder
-            .entry("metadata")
-            .or_insert_with(|| Value::Object(Map::new()));
-        if let Some(m) = meta.as_object_mut() {
-            if !m.contains_key("creationTimestamp") {
-                m.insert("creationTimestamp".into(), Value::Null);
-                let mut old = std::mem::take(m);
-                for k in crate::meta::OBJECT_META_FIELDS {
-                    if let Some(v) = old.shift_remove(*k) {
-                        m.insert((*k).to_string(), v);
-                    }
-                }
-                m.extend(old);
-            }
-        }
-    }
-    fn at(o: &mut Map<String, Value>, path: &[&str]) {
-        let mut cur = o;
-        for k in path {
-            match cur.get_mut(*k).and_then(Value::as_object_mut) {
-                Some(next) => cur = next,
-                None => return,
-            }
-        }
-        meta_of(cur);
-    }
-    match (group, kind) {
-        ("apps", "Deployment" | "ReplicaSet" | "StatefulSet" | "DaemonSet")
-        | ("", "ReplicationController")
-        | ("batch", "Job") => at(o, &["spec", "template"]),
-        ("", "PodTemplate") => at(o, &["template"]),
-        ("batch", "CronJob") => {
-            at(o, &["spec", "jobTemplate"]);
-            at(o, &["spec", "jobTemplate", "spec", "template"]);
-        }
-        _ => {}
-    }
-    if (group, kind) == ("apps", "StatefulSet") {
-        if let Some(claims) = o
-            .get_mut("spec")
-            .and_then(|s| s.get_mut("volumeClaimTemplates"))
-            .and_then(Value::as_array_mut)
-        {
-            for c in claims.iter_mut().filter_map(Value::as_object_mut) {
-                meta_of(c);
-            }
-        }
     }
 }
