@@ -20,6 +20,7 @@ pub mod objects;
 pub mod openapi;
 pub mod options;
 pub mod patch;
+pub mod protobuf;
 pub mod query;
 pub mod request_info;
 mod resource;
