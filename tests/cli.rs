@@ -94,8 +94,9 @@ fn serve_prints_url_and_writes_kubeconfig() {
         .json()
         .expect("json");
     assert_eq!(v["major"], "1");
-    assert_eq!(v["minor"], "36");
-    assert_eq!(v["gitVersion"], "v1.36.2");
+    // The newest profile by default.
+    assert_eq!(v["minor"], "37");
+    assert_eq!(v["gitVersion"], "v1.37.0");
     let no_token = client
         .get(format!("{}/version", s.url))
         .send()

@@ -132,7 +132,7 @@ pub struct ServeArgs {
     #[arg(long, conflicts_with_all = ["tls_cert", "tls_key", "token"])]
     pub insecure_http: bool,
     /// Kubernetes version to emulate (1.31 to 1.37).
-    #[arg(long, default_value = "1.36")]
+    #[arg(long, default_value = "1.37")]
     pub emulate_version: String,
     /// Feature gates, e.g. WatchList=false.
     #[arg(long)]

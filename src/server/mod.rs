@@ -103,7 +103,8 @@ impl MockServerBuilder {
         self.fixtures.push(path.into());
         self
     }
-    /// The Kubernetes version to emulate (`1.31`..`1.37`; default 1.36).
+    /// The Kubernetes version to emulate (`1.31`..`1.37`; default the newest,
+    /// 1.37, which behaves as 1.36 where the spec says nothing else).
     pub fn emulate_version(mut self, version: impl Into<String>) -> Self {
         self.emulate_version = Some(version.into());
         self
@@ -151,7 +152,7 @@ impl MockServerBuilder {
                     Profile::names().join(", ")
                 )
             })?,
-            None => Profile::find("1.36").unwrap_or_else(Profile::latest),
+            None => Profile::latest(),
         };
         let gate_override = match &self.feature_gates {
             Some(spec) => parse_feature_gates(spec).map_err(|e| anyhow!("--feature-gates: {e}"))?,
