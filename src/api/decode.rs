@@ -40,6 +40,21 @@ pub fn decode_object(body: &[u8], format: RequestFormat, kind: &str) -> Result<V
         ))
     };
     let value: Value = match format {
+        RequestFormat::Protobuf => {
+            // `protobuf.Serializer.Decode` errors through `transformDecodeError`.
+            return crate::api::protobuf::decode(body).map_err(|e| match e.gvk {
+                Some((av, k)) => ApiError::bad_request(format!(
+                    "{k} in version {:?} cannot be handled as a {kind}: {}",
+                    av.rsplit('/').next().unwrap_or(&av),
+                    e.message
+                )),
+                None => ApiError::bad_request(format!(
+                    "the object provided is unrecognized (must be of type {kind}): {} ({})",
+                    e.message,
+                    summarize(body)
+                )),
+            });
+        }
         RequestFormat::Yaml => {
             let v: serde_yaml::Value = serde_yaml::from_slice(body).map_err(|e| {
                 ApiError::bad_request(format!(

@@ -57,8 +57,12 @@ async fn route(state: &Arc<ApiState>, req: &ApiRequest) -> Result<ApiResponse, A
                 return Ok(ApiResponse::page_not_found());
             }
             let warning = deprecation_warning(&rp.group, &rp.version, &rp.resource);
+            let protobuf = builtin_resource(state, &rp);
             let resp = match resource::handle(state, req, rp).await {
                 Ok(r) => r,
+                Err(e) if protobuf && negotiate::error_prefers_protobuf(req.header("accept")) => {
+                    render_error_protobuf(req, &e)
+                }
                 Err(e) => render_error(req, &e),
             };
             Ok(match warning {
@@ -256,6 +260,33 @@ pub(crate) fn pretty(req: &ApiRequest, accept_pretty: bool) -> bool {
         accept_pretty,
         req.header("user-agent"),
     )
+}
+
+/// Whether a resource path names a built-in resource (whose serializers
+/// include protobuf); custom resources and unknown resources do not.
+fn builtin_resource(state: &Arc<ApiState>, rp: &request_info::ResourcePath) -> bool {
+    state
+        .registry()
+        .lookup(&rp.group, &rp.version, &rp.resource)
+        .is_some_and(|def| {
+            !crate::api::crd::is_custom_resource(def)
+                && crate::api::protobuf::supports(&def.api_version(), &def.kind)
+        })
+}
+
+/// An error `Status` in protobuf (`ErrorNegotiated` picked the protobuf
+/// serializer of a built-in resource endpoint).
+fn render_error_protobuf(req: &ApiRequest, err: &ApiError) -> ApiResponse {
+    match crate::api::protobuf::encode(&err.status.to_value()) {
+        Ok(body) => {
+            let mut resp = ApiResponse::full(err.status.code, negotiate::PROTOBUF, body);
+            if let Some(secs) = err.retry_after {
+                resp.headers.push(("Retry-After".into(), secs.to_string()));
+            }
+            resp
+        }
+        Err(_) => render_error(req, err),
+    }
 }
 
 /// Writes an error as `responsewriters.ErrorNegotiated` does: negotiated

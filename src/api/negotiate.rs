@@ -852,6 +852,18 @@ pub fn error_body_format_exact(
     }
 }
 
+/// Whether `ErrorNegotiated` writes an error as a protobuf `Status` for an
+/// endpoint whose serializers include protobuf (a built-in resource): the
+/// default-restricted negotiation picks the protobuf serializer.
+pub fn error_prefers_protobuf(accept: Option<&str>) -> bool {
+    negotiate_options(
+        accept.unwrap_or(""),
+        &serializers(true),
+        Restrictions::Default,
+    )
+    .is_some_and(|o| o.ser.format == Format::Protobuf)
+}
+
 /// Go `strconv.ParseBool`.
 fn go_parse_bool(s: &str) -> Option<bool> {
     match s {
@@ -1489,6 +1501,15 @@ mod tests {
     errbody!(eb_stream, Some("application/json;stream=watch"), None, false, CompactJson);
     errbody!(eb_yaml_stream, Some("application/yaml;stream=watch"), None, false, IndentedJson);
     errbody!(eb_typed, Some("application/vnd.kubernetes.protobuf,application/json"), None, false, CompactJson);
+
+    #[test]
+    fn errors_in_protobuf_for_protobuf_first_accepts() {
+        assert!(error_prefers_protobuf(Some("application/vnd.kubernetes.protobuf,application/json")));
+        assert!(error_prefers_protobuf(Some("application/vnd.kubernetes.protobuf")));
+        assert!(!error_prefers_protobuf(Some("application/json,application/vnd.kubernetes.protobuf")));
+        assert!(!error_prefers_protobuf(Some("application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io")));
+        assert!(!error_prefers_protobuf(None));
+    }
     errbody!(eb_protobuf_only, Some("application/vnd.kubernetes.protobuf"), None, false, IndentedJson);
     errbody!(eb_disco_client, Some(DISCO_CLIENT), None, false, CompactJson);
 

@@ -206,9 +206,16 @@ impl DeleteOptions {
             .filter(|b| !b.is_ascii_whitespace())
             .count();
         if trimmed > 0 {
-            let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-                ApiError::bad_request(format!("failed to decode DeleteOptions: {e}"))
-            })?;
+            // A protobuf body (typed client-go clients) starts with `k8s\0`.
+            let v: serde_json::Value = if body.starts_with(crate::api::protobuf::MAGIC) {
+                crate::api::protobuf::decode(body).map_err(|e| {
+                    ApiError::bad_request(format!("failed to decode DeleteOptions: {}", e.message))
+                })?
+            } else {
+                serde_json::from_slice(body).map_err(|e| {
+                    ApiError::bad_request(format!("failed to decode DeleteOptions: {e}"))
+                })?
+            };
             let s = |p: &[&str]| {
                 let mut cur = &v;
                 for k in p {

@@ -68,8 +68,11 @@ impl ResourceRequest<'_> {
 
     /// What the output negotiation may offer for this resource.
     pub(crate) fn capabilities(&self) -> Capabilities {
+        // Built-ins have a protobuf form; custom resources do not (their
+        // negotiation skips protobuf clauses, so a JSON fallback clause answers).
         Capabilities {
-            protobuf: false,
+            protobuf: !crate::api::crd::is_custom_resource(&self.def)
+                && crate::api::protobuf::supports(&self.def.api_version(), &self.def.kind),
             table: true,
         }
     }

@@ -4,7 +4,8 @@
 //! key order (as the Go marshallers do); `null` is absent. Decoding is the Go
 //! round trip `proto.Unmarshal` then `json.Marshal`: a field absent on the wire
 //! is absent in JSON, an empty string (Go zero value of an `omitempty` field)
-//! is dropped unless the field is required, a zero `Time` is `null`, and the
+//! is dropped unless the field is required, a zero `Time` is `null` (but a
+//! zero `metadata.creationTimestamp` is absent, `omitzero` since 1.34), and the
 //! zero integers and `false` of Go's non-pointer `omitempty` fields listed in
 //! [`OMITEMPTY_ZERO`] are dropped (other integers and bools keep their zero:
 //! they are pointers whose zero means something, or required).
@@ -90,6 +91,8 @@ const OMITEMPTY_ZERO: &[&str] = &[
     "k8s.io.api.core.v1.ReplicationControllerStatus.observedGeneration",
     "k8s.io.api.core.v1.Event.count",
 ];
+
+const OBJECT_META: &str = "k8s.io.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 fn omitempty_zero(m: &Message, f: &Field) -> bool {
     OMITEMPTY_ZERO.iter().any(|k| {
@@ -616,6 +619,10 @@ fn decode_fields(
                     continue;
                 };
                 let v = decode_scalar(m, f, *w)?;
+                // 1.34+: `creationTimestamp` is `omitzero` (no `null`).
+                if v.is_null() && f.json == "creationTimestamp" && m.name == OBJECT_META {
+                    continue;
+                }
                 let drop = !f.required
                     && is_zero(&v)
                     && (matches!(f.kind, Kind::String | Kind::Bytes) || omitempty_zero(m, f));

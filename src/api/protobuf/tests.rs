@@ -228,11 +228,11 @@ fn go_zero_values_empty_versus_absent() {
     let m = schema::for_kind("apps/v1", "Deployment").unwrap();
     let v = decode_message(m, &sent.encode_to_vec()).unwrap();
     // replicas is a pointer (0 kept); generation/minReadySeconds/paused are
-    // omitempty values (dropped); empty strings dropped; a zero Time is null;
-    // an empty struct is {}.
+    // omitempty values (dropped); empty strings dropped; a zero
+    // creationTimestamp is absent (omitzero); an empty struct is {}.
     assert_eq!(
         v,
-        json!({"metadata": {"name": "d", "creationTimestamp": null},
+        json!({"metadata": {"name": "d"},
                "spec": {"replicas": 0}, "status": {}})
     );
     // Empty map values and required empty strings are kept; null is absent.

@@ -384,6 +384,9 @@ fn status_response(
     n: &Negotiated,
     status: &Status,
 ) -> Result<ApiResponse> {
+    if n.format == crate::api::negotiate::Format::Protobuf {
+        return super::protobuf_response(200, &status.to_value());
+    }
     let enc = super::encoding(rr, n);
     Ok(ApiResponse::full(
         200,

@@ -203,11 +203,26 @@ pub(crate) fn respond_object(
             )
         }
     };
+    if n.format == Format::Protobuf {
+        return protobuf_response(status, &body);
+    }
     let enc = encoding(rr, n);
     Ok(ApiResponse::full(
         status,
         enc.content_type(),
         enc.encode(&body),
+    ))
+}
+
+/// A protobuf body (`k8s\0` + `runtime.Unknown`); an object that cannot be
+/// encoded is a 500, as the real server's encoder failing mid-response.
+pub(crate) fn protobuf_response(status: u16, body: &Value) -> Result<ApiResponse> {
+    let bytes =
+        crate::api::protobuf::encode(body).map_err(|e| ApiError::internal(e.to_string()))?;
+    Ok(ApiResponse::full(
+        status,
+        crate::api::negotiate::PROTOBUF,
+        bytes,
     ))
 }
 
@@ -218,7 +233,10 @@ pub(crate) fn respond_list(
     objects: &[&Value],
     list_meta: Value,
 ) -> Result<ApiResponse> {
-    if n.transform == Transform::None && encoding(rr, n) == Encoding::Json {
+    if n.transform == Transform::None
+        && n.format == Format::Json
+        && encoding(rr, n) == Encoding::Json
+    {
         // The common case, serialised straight from the stored objects.
         let body = ListBody {
             kind: rr.def.list_kind(),
@@ -278,6 +296,9 @@ pub(crate) fn respond_list(
             )
         }
     };
+    if n.format == Format::Protobuf {
+        return protobuf_response(200, &body);
+    }
     let enc = encoding(rr, n);
     Ok(ApiResponse::full(
         200,

@@ -161,6 +161,9 @@ fn scale_of(src: &Source, obj: &Value) -> Value {
 
 fn respond(rr: &ResourceRequest<'_>, endpoint: Endpoint, body: &Value) -> Result<ApiResponse> {
     let n = rr.negotiate(endpoint)?;
+    if n.format == crate::api::negotiate::Format::Protobuf {
+        return super::protobuf_response(200, body);
+    }
     let enc = encoding(rr, &n);
     Ok(ApiResponse::full(200, enc.content_type(), enc.encode(body)))
 }
@@ -189,6 +192,11 @@ pub(crate) async fn scale(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     )
     .map_err(|u| ApiError::unsupported_media_type(u.message, u.details_empty_object))?;
     let body: Value = match format {
+        RequestFormat::Protobuf => crate::api::decode::decode_object(
+            &rr.req.body,
+            format,
+            sub_kind(&rr.def, rr.path.subresource.as_deref()),
+        )?,
         RequestFormat::Yaml | RequestFormat::ApplyPatchYaml => {
             let v: serde_yaml::Value = serde_yaml::from_slice(&rr.req.body)
                 .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
@@ -284,6 +292,15 @@ pub(crate) async fn scale(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
         (None, None) => return Err(ApiError::internal("scale stored nothing")),
     };
     respond(rr, Endpoint::Write, &body)
+}
+
+/// The Go kind a subresource body decodes into (`Scale` for `/scale`, the
+/// resource's own kind for `/status`).
+fn sub_kind<'a>(def: &'a crate::registry::ResourceDef, sub: Option<&str>) -> &'a str {
+    match sub {
+        Some("scale") => "Scale",
+        _ => &def.kind,
+    }
 }
 
 #[cfg(test)]

@@ -62,9 +62,21 @@ struct Presenter {
     blueprint: bool,
     /// A custom resource's `additionalPrinterColumns` (Table columns).
     custom: Option<Value>,
+    /// `application/vnd.kubernetes.protobuf;stream=watch`: length-prefixed
+    /// `WatchEvent` frames instead of JSON lines.
+    protobuf: bool,
 }
 
 impl Presenter {
+    /// One event in the negotiated stream format.
+    fn line(&self, kind: &str, object: &Value) -> Bytes {
+        if self.protobuf {
+            protobuf_frame(kind, object)
+        } else {
+            event_line(kind, object)
+        }
+    }
+
     fn object(&mut self, obj: &Value) -> Value {
         let presented = present(&self.def, obj);
         match self.transform {
@@ -96,7 +108,10 @@ impl Presenter {
 
     /// Appends one event for `obj` to `buf` (the initial-state path).
     fn write_object_event(&mut self, buf: &mut Vec<u8>, kind: &str, obj: &Value) {
-        if self.transform == Transform::None {
+        if self.protobuf {
+            let o = self.object(obj);
+            buf.extend_from_slice(&protobuf_frame(kind, &o));
+        } else if self.transform == Transform::None {
             let av = self.def.api_version();
             let p = Presented {
                 def: &self.def,
@@ -113,9 +128,9 @@ impl Presenter {
     /// One event line for a store event's object, encoded once per event
     /// and shared across watchers when no transform applies.
     fn shared_event(&mut self, kind: &str, ev: &StoreEvent) -> Bytes {
-        if self.transform != Transform::None {
+        if self.transform != Transform::None || self.protobuf {
             let o = self.object(&ev.object);
-            return event_line(kind, &o);
+            return self.line(kind, &o);
         }
         let av = self.def.api_version();
         let (cached_av, bytes) = ev.encoded.get_or_init(|| {
@@ -285,8 +300,22 @@ impl serde::Serialize for Presented<'_> {
     }
 }
 
-fn error_line(status: &Status) -> Bytes {
-    event_line("ERROR", &status.to_value())
+/// A protobuf watch frame; an object without a protobuf form (never a
+/// built-in) becomes an ERROR event with an internal-error Status.
+fn protobuf_frame(kind: &str, object: &Value) -> Bytes {
+    match crate::api::protobuf::watch_frame(kind, object) {
+        Ok(b) => Bytes::from(b),
+        Err(e) => {
+            let st = Status::failure(
+                500,
+                crate::meta::status::reason::INTERNAL_ERROR,
+                e.to_string(),
+            );
+            Bytes::from(
+                crate::api::protobuf::watch_frame("ERROR", &st.to_value()).unwrap_or_default(),
+            )
+        }
+    }
 }
 
 /// The resourceVersion of a watch, as `storage.ParseResourceVersion`
@@ -342,6 +371,7 @@ pub(crate) async fn watch(
         creation_timestamp_null: rr.state.profile.creation_timestamp_null,
         blueprint: rr.state.profile.blueprint_annotation,
         custom: crate::api::crd::printer_columns(rr.state, &rr.def),
+        protobuf: n.format == crate::api::negotiate::Format::Protobuf,
     };
     let mut head: Vec<Bytes> = Vec::new();
 
@@ -366,7 +396,7 @@ pub(crate) async fn watch(
                     }],
                     ..Default::default()
                 });
-                head.push(error_line(&st));
+                head.push(presenter.line("ERROR", &st.to_value()));
                 return Ok(stream_response(n, head, None));
             }
         }
@@ -386,12 +416,12 @@ pub(crate) async fn watch(
                 crate::meta::status::reason::EXPIRED,
                 format!("too old resource version: {requested} ({oldest})"),
             );
-            head.push(error_line(&st));
+            head.push(presenter.line("ERROR", &st.to_value()));
             return Ok(stream_response(n, head, None));
         }
         Err(e @ StoreError::TooLarge { .. }) => {
             let st = Status::failure(504, crate::meta::status::reason::TIMEOUT, e.to_string());
-            head.push(error_line(&st));
+            head.push(presenter.line("ERROR", &st.to_value()));
             return Ok(stream_response(n, head, None));
         }
     };
@@ -418,7 +448,8 @@ pub(crate) async fn watch(
         last_rv = snapshot.rv;
     }
     if wants_end_bookmark {
-        head.push(event_line("BOOKMARK", &presenter.bookmark(last_rv, true)));
+        let b = presenter.bookmark(last_rv, true);
+        head.push(presenter.line("BOOKMARK", &b));
     }
     let after = requested.unwrap_or(0);
     for ev in &sub.replay {
@@ -500,7 +531,8 @@ fn convert(
                 (None, _) => (*ev.object).clone(),
             };
             crate::store::set_resource_version(&mut old, ev.rv);
-            Some(event_line("DELETED", &presenter.object(&old)))
+            let o = presenter.object(&old);
+            Some(presenter.line("DELETED", &o))
         }
         (false, false) => None,
     }
@@ -559,7 +591,7 @@ impl LiveState {
                         if current > self.last_rv {
                             self.last_rv = current;
                             let b = self.presenter.bookmark(current, false);
-                            if tx.send(event_line("BOOKMARK", &b)).await.is_err() {
+                            if tx.send(self.presenter.line("BOOKMARK", &b)).await.is_err() {
                                 return;
                             }
                         }
