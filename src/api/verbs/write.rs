@@ -229,6 +229,49 @@ fn invalid(def: &ResourceDef, name: &str, causes: Vec<validation::FieldCause>) -
     )
 }
 
+/// The create steps shared by POST and apply-create, in the real server's
+/// order: NamespaceLifecycle admission (mutating phase: a missing namespace
+/// is a 404 even for an invalid object), then
+/// `FillObjectMetaSystemFields`, `PrepareForCreate` (defaults) and
+/// `Validate`. Returns the namespace and the creation time.
+fn prepare_new_object(
+    rr: &ResourceRequest<'_>,
+    obj: &mut Value,
+    name: &str,
+) -> Result<(String, String)> {
+    let def = &rr.def;
+    let ns = meta_str(obj, "namespace").to_string();
+    check_namespace(rr, &ns, name)?;
+    let now = now_rfc3339();
+    {
+        let meta = meta_mut(obj);
+        meta.insert(
+            "uid".into(),
+            Value::String(uuid::Uuid::new_v4().to_string()),
+        );
+        meta.insert("creationTimestamp".into(), Value::String(now.clone()));
+        if crd::tracks_generation(def) {
+            meta.insert("generation".into(), json!(1));
+        }
+    }
+    {
+        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
+        defaults::apply_defaults(&def.group, &def.kind, obj, None, &mut ctx);
+    }
+    if crd::is_crd(&def.group, &def.resource) {
+        crd::prepare_create(obj);
+    }
+    let mut causes = validation::validate_create(&def.group, &def.resource, obj);
+    if crd::is_crd(&def.group, &def.resource) {
+        causes.extend(crd::validate(obj, None));
+    }
+    causes.extend(crd::validate_custom_resource(rr.state, def, obj));
+    if !causes.is_empty() {
+        return Err(invalid(def, name, causes));
+    }
+    Ok((ns, now))
+}
+
 /// POST: create an object.
 pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let n = rr.negotiate(Endpoint::Write)?;
@@ -265,39 +308,7 @@ pub(crate) async fn create(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
             m.shift_remove("status");
         }
     }
-    // NamespaceLifecycle admission (mutating phase) runs before the
-    // strategy's validation: a missing namespace is a 404 even for an
-    // invalid object.
-    let ns = meta_str(&obj, "namespace").to_string();
-    check_namespace(rr, &ns, &name)?;
-    // FillObjectMetaSystemFields, then PrepareForCreate (defaults), then Validate.
-    let now = now_rfc3339();
-    {
-        let meta = meta_mut(&mut obj);
-        meta.insert(
-            "uid".into(),
-            Value::String(uuid::Uuid::new_v4().to_string()),
-        );
-        meta.insert("creationTimestamp".into(), Value::String(now.clone()));
-        if crd::tracks_generation(def) {
-            meta.insert("generation".into(), json!(1));
-        }
-    }
-    {
-        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
-        defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
-    }
-    if crd::is_crd(&def.group, &def.resource) {
-        crd::prepare_create(&mut obj);
-    }
-    let mut causes = validation::validate_create(&def.group, &def.resource, &obj);
-    if crd::is_crd(&def.group, &def.resource) {
-        causes.extend(crd::validate(&obj, None));
-    }
-    causes.extend(crd::validate_custom_resource(rr.state, def, &obj));
-    if !causes.is_empty() {
-        return Err(invalid(def, &name, causes));
-    }
+    let (ns, now) = prepare_new_object(rr, &mut obj, &name)?;
     if had_kind {
         // UNVERIFIED: the real server leaves managedFields off when the body
         // has no kind (golden err-kind-missing); the field manager skips
@@ -855,35 +866,7 @@ fn apply_create(
             m.shift_remove("status");
         }
     }
-    let ns = meta_str(&obj, "namespace").to_string();
-    check_namespace(rr, &ns, &name)?;
-    let now = now_rfc3339();
-    {
-        let meta = meta_mut(&mut obj);
-        meta.insert(
-            "uid".into(),
-            Value::String(uuid::Uuid::new_v4().to_string()),
-        );
-        meta.insert("creationTimestamp".into(), Value::String(now));
-        if crd::tracks_generation(def) {
-            meta.insert("generation".into(), json!(1));
-        }
-    }
-    {
-        let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
-        defaults::apply_defaults(&def.group, &def.kind, &mut obj, None, &mut ctx);
-    }
-    if crd::is_crd(&def.group, &def.resource) {
-        crd::prepare_create(&mut obj);
-    }
-    let mut causes = validation::validate_create(&def.group, &def.resource, &obj);
-    if crd::is_crd(&def.group, &def.resource) {
-        causes.extend(crd::validate(&obj, None));
-    }
-    causes.extend(crd::validate_custom_resource(rr.state, def, &obj));
-    if !causes.is_empty() {
-        return Err(invalid(def, &name, causes));
-    }
+    let (ns, _) = prepare_new_object(rr, &mut obj, &name)?;
     let obj = order_metadata(obj);
     if dry_run {
         return respond_object(rr, n, 201, &obj);
