@@ -142,7 +142,12 @@ impl Counted {
                 .and_then(|rest| rest.iter().position(|b| *b == b'"').map(|e| &rest[..e]))
                 .and_then(|t| std::str::from_utf8(t).ok())
             {
-                *self.summary.events.entry(t.to_string()).or_default() += 1;
+                match self.summary.events.get_mut(t) {
+                    Some(n) => *n += 1,
+                    None => {
+                        self.summary.events.insert(t.to_string(), 1);
+                    }
+                }
                 changed = true;
             }
             start += off + 1;

@@ -51,6 +51,8 @@ const BOOKMARK_PERIOD: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 struct Presenter {
     def: ResourceDef,
+    /// `def.api_version()`, computed once rather than per event.
+    api_version: String,
     transform: Transform,
     transform_version: &'static str,
     include: table::IncludeObject,
@@ -112,10 +114,9 @@ impl Presenter {
             let o = self.object(obj);
             buf.extend_from_slice(&protobuf_frame(kind, &o));
         } else if self.transform == Transform::None {
-            let av = self.def.api_version();
             let p = Presented {
                 def: &self.def,
-                api_version: &av,
+                api_version: &self.api_version,
                 obj,
             };
             write_event(buf, kind, &p);
@@ -132,18 +133,17 @@ impl Presenter {
             let o = self.object(&ev.object);
             return self.line(kind, &o);
         }
-        let av = self.def.api_version();
         let (cached_av, bytes) = ev.encoded.get_or_init(|| {
             let mut buf = Vec::with_capacity(512);
             let p = Presented {
                 def: &self.def,
-                api_version: &av,
+                api_version: &self.api_version,
                 obj: &ev.object,
             };
             encode::write_compact(&mut buf, &p);
-            (av.clone(), Bytes::from(buf))
+            (self.api_version.clone(), Bytes::from(buf))
         });
-        if *cached_av == av {
+        if *cached_av == self.api_version {
             event_line_encoded(kind, bytes)
         } else {
             let o = self.object(&ev.object);
@@ -364,6 +364,7 @@ pub(crate) async fn watch(
     let wants_end_bookmark = opts.send_initial_events == Some(true) && opts.allow_watch_bookmarks;
     let mut presenter = Presenter {
         def: rr.def.clone(),
+        api_version: rr.def.api_version(),
         transform: n.transform,
         transform_version: n.transform_version,
         include,
