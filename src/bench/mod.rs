@@ -236,6 +236,7 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         let ns = format!("bench-{run_id}-fan{w}");
         create_namespace(&endpoint, &client, &ns).await?;
         namespaces.push(ns.clone());
+        eprintln!("fan-out to {w} watchers in {ns}");
         fanout(
             &endpoint,
             &ns,
@@ -540,10 +541,20 @@ async fn fanout(
         .as_str()
         .unwrap_or("0")
         .to_string();
-    // One HTTP/2 connection per 100 watchers.
-    let clients: Vec<reqwest::Client> = (0..watchers.div_ceil(100))
-        .map(|_| e.client())
-        .collect::<Result<_>>()?;
+    // One HTTP/2 connection per 100 watchers, as an informer shares its
+    // client's connection. Each client's connection is opened (and HTTP/2
+    // agreed by ALPN) before its watches start: requests issued together on
+    // a fresh client would each open a connection of their own.
+    let mut clients: Vec<reqwest::Client> = Vec::new();
+    for _ in 0..watchers.div_ceil(100) {
+        let c = e.client()?;
+        let r = e.get(&c, "/version").send().await?;
+        if !r.status().is_success() {
+            bail!("GET /version: {}", r.status());
+        }
+        r.bytes().await?;
+        clients.push(c);
+    }
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(watchers.max(1));
     let mut handles = Vec::with_capacity(watchers);
     for w in 0..watchers {
@@ -568,12 +579,14 @@ async fn fanout(
                 };
                 let now = Instant::now();
                 pending.extend_from_slice(&chunk);
-                while let Some(pos) = pending.iter().position(|b| *b == b'\n') {
-                    let line: Vec<u8> = pending.drain(..=pos).collect();
-                    if let Some(seq) = seq_of(&line) {
+                let mut start = 0;
+                while let Some(off) = memchr::memchr(b'\n', &pending[start..]) {
+                    if let Some(seq) = seq_of(&pending[start..start + off]) {
                         got.push((seq, now));
                     }
+                    start += off + 1;
                 }
+                pending.drain(..start);
             }
             Ok(got)
         }));
@@ -584,6 +597,7 @@ async fn fanout(
             break;
         }
     }
+    eprintln!("{watchers} watchers ready; writing {events} events at {rate}/s");
     let sent: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; events]));
     let period = Duration::from_secs_f64(1.0 / rate.max(0.001));
     let mut tick = tokio::time::interval(period);
@@ -650,10 +664,9 @@ async fn fanout(
 
 /// The `seq` value in a watch event line of the fan-out configmap.
 fn seq_of(line: &[u8]) -> Option<usize> {
-    let text = std::str::from_utf8(line).ok()?;
-    let at = text.find("\"seq\":\"")? + 7;
-    let end = text[at..].find('"')? + at;
-    text[at..end].parse().ok()
+    let at = memchr::memmem::find(line, b"\"seq\":\"")? + 7;
+    let end = memchr::memchr(b'"', &line[at..])? + at;
+    std::str::from_utf8(&line[at..end]).ok()?.parse().ok()
 }
 
 #[cfg(test)]

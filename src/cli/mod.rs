@@ -101,6 +101,12 @@ pub struct BenchArgs {
     /// Watcher counts (comma-separated), overriding the run's default.
     #[arg(long, value_delimiter = ',')]
     pub watchers: Vec<usize>,
+    /// Writes per second during fan-out, overriding the run's default.
+    #[arg(long)]
+    pub fanout_rate: Option<f64>,
+    /// Events written in each fan-out run, overriding the run's default.
+    #[arg(long)]
+    pub fanout_events: Option<usize>,
     /// Write the JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
@@ -169,6 +175,12 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             if !args.watchers.is_empty() {
                 opts.watchers = args.watchers;
+            }
+            if let Some(rate) = args.fanout_rate {
+                opts.fanout_rate = rate;
+            }
+            if let Some(events) = args.fanout_events {
+                opts.fanout_events = events;
             }
             opts.against = args.against;
             opts.json = args.json;

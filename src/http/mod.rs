@@ -3,6 +3,7 @@
 //! kube-apiserver runs around every handler (`DefaultBuildHandlerChain`):
 //! Audit-Id, authentication, `Cache-Control`, gzip.
 
+pub mod cork;
 pub mod filters;
 pub mod record;
 

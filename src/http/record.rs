@@ -23,7 +23,8 @@
 use crate::api::ApiState;
 use crate::meta::Status;
 use crate::record::{
-    Decision, ExpectationFile, RecordedRequest, Recorder, Respond, WatchSummary, CONTROL_PREFIX,
+    Decision, ExpectationFile, LiveWatch, RecordedRequest, Recorder, Respond, WatchSummary,
+    CONTROL_PREFIX,
 };
 use crate::server::fixtures::Fixture;
 use crate::store::{GroupResource, Mutation};
@@ -96,19 +97,18 @@ pub async fn record(State(c): State<Arc<Control>>, mut req: Request, next: Next)
         c.recorder.record(rec);
         return resp;
     }
-    let summary = WatchSummary {
+    rec.watch = Some(WatchSummary {
         ended: "open".into(),
         ..WatchSummary::default()
-    };
-    rec.watch = Some(summary.clone());
+    });
     let seq = rec.seq;
-    c.recorder.record(rec);
+    let live = c.recorder.record_open_watch(rec);
     let (parts, body) = resp.into_parts();
     let counted = Counted {
         inner: body.into_data_stream(),
         recorder: Arc::clone(&c.recorder),
         seq,
-        summary,
+        live,
         buf: Vec::new(),
         start: Instant::now(),
         done: false,
@@ -122,7 +122,8 @@ struct Counted {
     inner: BodyDataStream,
     recorder: Arc<Recorder>,
     seq: u64,
-    summary: WatchSummary,
+    /// The running counts, shared with the recorder while the stream is open.
+    live: Arc<LiveWatch>,
     buf: Vec<u8>,
     start: Instant,
     done: bool,
@@ -130,36 +131,45 @@ struct Counted {
 
 impl Counted {
     fn count(&mut self, chunk: &[u8]) {
-        self.buf.extend_from_slice(chunk);
-        let mut changed = false;
-        let mut start = 0;
         // Every event line starts `{"type":"KIND"` (the watch encoder writes
         // `type` first), so the type is read without parsing the object.
-        while let Some(off) = self.buf[start..].iter().position(|b| *b == b'\n') {
-            let line = &self.buf[start..start + off];
+        let live = &self.live;
+        let tally = |line: &[u8]| {
             if let Some(t) = line
                 .strip_prefix(b"{\"type\":\"")
-                .and_then(|rest| rest.iter().position(|b| *b == b'"').map(|e| &rest[..e]))
+                .and_then(|rest| memchr::memchr(b'"', rest).map(|e| &rest[..e]))
                 .and_then(|t| std::str::from_utf8(t).ok())
             {
-                match self.summary.events.get_mut(t) {
-                    Some(n) => *n += 1,
-                    None => {
-                        self.summary.events.insert(t.to_string(), 1);
-                    }
-                }
-                changed = true;
+                live.count(t);
             }
-            start += off + 1;
+        };
+        // Most chunks hold whole lines: they are scanned in place, and only
+        // a partial line is buffered across chunks.
+        let mut rest = chunk;
+        if !self.buf.is_empty() {
+            match memchr::memchr(b'\n', rest) {
+                Some(i) => {
+                    self.buf.extend_from_slice(&rest[..i]);
+                    tally(&self.buf);
+                    self.buf.clear();
+                    rest = &rest[i + 1..];
+                }
+                None => {
+                    self.buf.extend_from_slice(rest);
+                    rest = &[];
+                }
+            }
         }
-        self.buf.drain(..start);
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            tally(&rest[..i]);
+            rest = &rest[i + 1..];
+        }
         // A stream that is not JSON lines (protobuf) must not grow the
         // buffer without bound.
-        if self.buf.len() > 4 << 20 {
+        if self.buf.len() + rest.len() > 4 << 20 {
             self.buf.clear();
-        }
-        if changed {
-            self.recorder.update_watch(self.seq, &self.summary);
+        } else {
+            self.buf.extend_from_slice(rest);
         }
     }
 
@@ -168,10 +178,12 @@ impl Counted {
             return;
         }
         self.done = true;
-        self.summary.ended = ended.to_string();
-        self.summary.held_ms = Some(self.start.elapsed().as_millis() as u64);
-        self.recorder
-            .finish_watch(self.seq, std::mem::take(&mut self.summary));
+        let summary = WatchSummary {
+            events: self.live.events(),
+            ended: ended.to_string(),
+            held_ms: Some(self.start.elapsed().as_millis() as u64),
+        };
+        self.recorder.finish_watch(self.seq, summary);
     }
 }
 

@@ -24,10 +24,11 @@ pub use expect::{Expectation, ExpectationFile, QueryMatcher, Respond, Template, 
 pub use verify::Report;
 
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 /// The reserved path prefix of the control API. No Kubernetes path starts
 /// with `/kubemock/`, and discovery never mentions it.
@@ -301,6 +302,47 @@ struct Inner {
     set: ExpectationSet,
     /// Live match counts per expectation (bounds canned responses).
     hits: Vec<u64>,
+    /// Running summaries of open watches, by seq. Each stream updates its
+    /// own (uncontended) summary; readers overlay them on the ring.
+    open_watches: HashMap<u64, Arc<LiveWatch>>,
+}
+
+/// The running event counts of one open watch, shared by its response
+/// stream (which counts without locking) and the recorder.
+#[derive(Debug, Default)]
+pub struct LiveWatch {
+    known: [AtomicU64; KNOWN_EVENTS.len()],
+    other: Mutex<BTreeMap<String, u64>>,
+}
+
+/// Event types counted without a lock.
+const KNOWN_EVENTS: [&str; 5] = ["ADDED", "MODIFIED", "DELETED", "BOOKMARK", "ERROR"];
+
+impl LiveWatch {
+    /// Counts one event of type `kind`.
+    pub fn count(&self, kind: &str) {
+        match KNOWN_EVENTS.iter().position(|k| *k == kind) {
+            Some(i) => {
+                self.known[i].fetch_add(1, Ordering::Relaxed);
+            }
+            None => {
+                let mut other = self.other.lock().unwrap_or_else(|p| p.into_inner());
+                *other.entry(kind.to_string()).or_default() += 1;
+            }
+        }
+    }
+
+    /// The counts so far, by type.
+    pub fn events(&self) -> BTreeMap<String, u64> {
+        let mut out = self.other.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        for (k, n) in KNOWN_EVENTS.iter().zip(&self.known) {
+            let n = n.load(Ordering::Relaxed);
+            if n > 0 {
+                out.insert(k.to_string(), n);
+            }
+        }
+        out
+    }
 }
 
 /// The recording and the expectations of one server.
@@ -415,9 +457,24 @@ impl Recorder {
         if req.watch.as_ref().is_none_or(|w| w.ended != "open") {
             self.write_line(&req);
         }
+        self.push(req);
+    }
+
+    /// Stores an open watch and returns its running summary: the stream
+    /// counts events into it without touching the recorder's lock.
+    pub fn record_open_watch(&self, req: RecordedRequest) -> Arc<LiveWatch> {
+        let live = Arc::new(LiveWatch::default());
+        self.lock().open_watches.insert(req.seq, Arc::clone(&live));
+        self.push(req);
+        live
+    }
+
+    fn push(&self, req: RecordedRequest) {
         let mut inner = self.lock();
         if inner.ring.len() >= self.limit {
-            inner.ring.pop_front();
+            if let Some(old) = inner.ring.pop_front() {
+                inner.open_watches.remove(&old.seq);
+            }
             inner.dropped += 1;
         }
         inner.ring.push_back(req);
@@ -450,6 +507,7 @@ impl Recorder {
     pub fn finish_watch(&self, seq: u64, summary: WatchSummary) {
         let finished = {
             let mut inner = self.lock();
+            inner.open_watches.remove(&seq);
             match inner.ring.iter_mut().rev().find(|r| r.seq == seq) {
                 Some(r) => {
                     r.watch = Some(summary);
@@ -462,14 +520,6 @@ impl Recorder {
             self.write_line(&r);
         }
         self.changed.send_modify(|n| *n += 1);
-    }
-
-    /// Updates the running event counts of an open watch.
-    pub fn update_watch(&self, seq: u64, summary: &WatchSummary) {
-        let mut inner = self.lock();
-        if let Some(r) = inner.ring.iter_mut().rev().find(|r| r.seq == seq) {
-            r.watch = Some(summary.clone());
-        }
     }
 
     fn write_line(&self, req: &RecordedRequest) {
@@ -488,7 +538,17 @@ impl Recorder {
     /// The recording, in arrival order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         let inner = self.lock();
-        let mut out: Vec<_> = inner.ring.iter().cloned().collect();
+        let mut out: Vec<_> = inner
+            .ring
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                if let (Some(live), Some(w)) = (inner.open_watches.get(&r.seq), r.watch.as_mut()) {
+                    w.events = live.events();
+                }
+                r
+            })
+            .collect();
         out.sort_by_key(|r| r.seq);
         out
     }
@@ -502,6 +562,7 @@ impl Recorder {
     pub fn clear(&self) {
         let mut inner = self.lock();
         inner.ring.clear();
+        inner.open_watches.clear();
         inner.dropped = 0;
         inner.hits.clear();
     }

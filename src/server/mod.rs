@@ -429,6 +429,12 @@ async fn accept_loop(
             let builder = auto::Builder::new(TokioExecutor::new());
             let result = match acceptor {
                 Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls) if tls.get_ref().1.alpn_protocol() == Some(b"h2") => {
+                        // HTTP/2: coalesce the frames of many streams (watchers).
+                        let io = TokioIo::new(crate::http::cork::Corked::new(tls));
+                        let conn = builder.serve_connection_with_upgrades(io, service);
+                        watcher.watch(conn.into_owned()).await
+                    }
                     Ok(tls) => {
                         let conn =
                             builder.serve_connection_with_upgrades(TokioIo::new(tls), service);

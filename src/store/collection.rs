@@ -78,31 +78,19 @@ pub(super) struct Collection {
 }
 
 impl Collection {
-    pub(super) fn apply(
-        &mut self,
-        rv: u64,
-        event: EventType,
-        key: ObjectKey,
-        obj: Arc<Value>,
-        limit: usize,
-    ) {
-        let previous = self.objects.get(&key).cloned();
-        match event {
+    /// Applies a write and keeps it in the history.
+    pub(super) fn apply(&mut self, event: &StoreEvent, limit: usize) {
+        match event.event {
             EventType::Deleted => {
-                self.objects.remove(&key);
+                self.objects.remove(&event.key);
             }
             _ => {
-                self.objects.insert(key, obj.clone());
+                self.objects
+                    .insert(event.key.clone(), Arc::clone(&event.object));
             }
         }
         self.history.push_back(Entry {
-            event: StoreEvent {
-                event,
-                rv,
-                object: obj,
-                previous,
-                encoded: Default::default(),
-            },
+            event: event.clone(),
             snapshot: self.objects.clone(),
         });
         while self.history.len() > limit.max(1) {

@@ -118,8 +118,7 @@ impl Default for StoreConfig {
 struct Inner {
     rv: u64,
     collections: HashMap<GroupResource, Collection>,
-    watchers: Vec<watch::Watcher>,
-    next_watcher_id: u64,
+    watchers: watch::Watchers,
     /// Revisions below this are older than the watch cache (see
     /// [`Store::start_history`]).
     history_floor: u64,
@@ -179,8 +178,7 @@ impl Store {
             inner: Mutex::new(Inner {
                 rv: 1,
                 collections: HashMap::new(),
-                watchers: Vec::new(),
-                next_watcher_id: 0,
+                watchers: Default::default(),
                 history_floor: 0,
             }),
             config,
@@ -333,16 +331,17 @@ impl Store {
         };
         inner.rv = next_rv;
         let limit = self.config.history_limit;
-        let collection = inner.collections.entry(gr.clone()).or_default();
-        collection.apply(next_rv, event, key.clone(), obj.clone(), limit);
         let ev = StoreEvent {
             event,
             rv: next_rv,
+            key: key.clone(),
             object: obj.clone(),
             previous: current,
             encoded: Default::default(),
         };
-        watch::fan_out(&mut inner.watchers, gr, &ev);
+        let ev = watch::fan_out(&mut inner.watchers, gr, ev);
+        let collection = inner.collections.entry(gr.clone()).or_default();
+        collection.apply(&ev, limit);
         drop(inner);
         self.rv_tx.send_replace(next_rv);
         Ok(Some(obj))

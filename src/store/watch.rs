@@ -5,7 +5,7 @@
 //! server closes a watcher that falls behind, and the client re-watches from
 //! its last revision). Events are never dropped silently.
 
-use super::{GroupResource, Inner, Snapshot, Store, StoreError};
+use super::{GroupResource, Inner, ObjectKey, Snapshot, Store, StoreError};
 use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -39,13 +39,16 @@ pub struct StoreEvent {
     pub event: EventType,
     /// The revision of the write.
     pub rv: u64,
+    /// Where the object lives (its namespace, for watch filters).
+    pub key: ObjectKey,
     /// The object after the write (for a delete: its last state).
     pub object: Arc<Value>,
     /// The object before the write, if there was one.
     pub previous: Option<Arc<Value>>,
-    /// The object's encoding, computed by the first watcher that needs it
-    /// and shared by every other (keyed by the apiVersion it was presented
-    /// at). Fan-out then encodes an event once, not once per watcher.
+    /// The event's line (`{"type":...,"object":...}\n`), encoded by the
+    /// first watcher that needs it and shared by every other (keyed by the
+    /// apiVersion it was presented at). Fan-out then encodes an event once,
+    /// not once per watcher.
     pub encoded: Arc<std::sync::OnceLock<(String, bytes::Bytes)>>,
 }
 
@@ -67,28 +70,29 @@ pub struct Subscription {
     pub initial: Option<Snapshot>,
     /// Changes already in history (for `WatchStart::After`).
     pub replay: Vec<StoreEvent>,
-    /// Live changes, all with a revision above `start_rv`.
-    pub events: mpsc::Receiver<StoreEvent>,
+    /// Live changes, all with a revision above `start_rv` (shared: one
+    /// allocation per write, whatever the number of watchers).
+    pub events: mpsc::Receiver<Arc<StoreEvent>>,
     /// The global revision at subscription time.
     pub start_rv: u64,
 }
 
-#[derive(Debug)]
-pub(super) struct Watcher {
-    pub(super) gr: GroupResource,
-    pub(super) tx: mpsc::Sender<StoreEvent>,
-}
+/// The watchers of every resource.
+pub(super) type Watchers =
+    std::collections::HashMap<GroupResource, Vec<mpsc::Sender<Arc<StoreEvent>>>>;
 
-pub(super) fn fan_out(watchers: &mut Vec<Watcher>, gr: &GroupResource, ev: &StoreEvent) {
-    watchers.retain(|w| {
-        if w.tx.is_closed() {
-            return false;
-        }
-        if &w.gr != gr {
-            return true;
-        }
-        w.tx.try_send(ev.clone()).is_ok()
-    });
+/// Sends an event to the resource's watchers, dropping those that went
+/// away or whose queue is full (their stream ends).
+pub(super) fn fan_out(
+    watchers: &mut Watchers,
+    gr: &GroupResource,
+    ev: StoreEvent,
+) -> Arc<StoreEvent> {
+    let ev = Arc::new(ev);
+    if let Some(list) = watchers.get_mut(gr) {
+        list.retain(|tx| tx.try_send(Arc::clone(&ev)).is_ok());
+    }
+    ev
 }
 
 impl Store {
@@ -124,8 +128,7 @@ impl Store {
             },
         };
         let (tx, rx) = mpsc::channel(self.config.watcher_queue.max(1));
-        inner.next_watcher_id += 1;
-        inner.watchers.push(Watcher { gr: gr.clone(), tx });
+        inner.watchers.entry(gr.clone()).or_default().push(tx);
         Ok(Subscription {
             initial,
             replay,
@@ -138,8 +141,9 @@ impl Store {
     pub fn watcher_count(&self) -> usize {
         self.lock()
             .watchers
-            .iter()
-            .filter(|w| !w.tx.is_closed())
+            .values()
+            .flatten()
+            .filter(|tx| !tx.is_closed())
             .count()
     }
 }

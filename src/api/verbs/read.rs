@@ -156,15 +156,37 @@ pub(crate) struct Page {
 
 /// Whether an object matches the request's namespace and selectors.
 pub(crate) fn matches(rr: &ResourceRequest<'_>, opts: &ListOptions, obj: &Value) -> bool {
-    let ns = rr.namespace();
-    if !ns.is_empty() && obj.pointer("/metadata/namespace").and_then(Value::as_str) != Some(ns) {
+    in_scope(rr.namespace(), opts, &rr.def.group, &rr.def.resource, obj)
+}
+
+/// Whether an object is in `namespace` (any when empty) and matches the
+/// selectors. Runs once per object per list and once per event per
+/// watcher, so it reads fields directly and skips empty selectors.
+pub(crate) fn in_scope(
+    namespace: &str,
+    opts: &ListOptions,
+    group: &str,
+    resource: &str,
+    obj: &Value,
+) -> bool {
+    let meta = obj.get("metadata");
+    if !namespace.is_empty()
+        && meta
+            .and_then(|m| m.get("namespace"))
+            .and_then(Value::as_str)
+            != Some(namespace)
+    {
         return false;
     }
-    let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
-    opts.label_selector.matches(labels)
-        && opts
-            .field_selector
-            .matches(&rr.def.group, &rr.def.resource, obj)
+    if !opts.label_selector.is_empty() {
+        let labels = meta
+            .and_then(|m| m.get("labels"))
+            .and_then(Value::as_object);
+        if !opts.label_selector.matches(labels) {
+            return false;
+        }
+    }
+    opts.field_selector.is_empty() || opts.field_selector.matches(group, resource, obj)
 }
 
 /// The keys of a request's scope, from `start` (a continue key relative to

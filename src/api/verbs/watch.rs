@@ -26,7 +26,7 @@ use crate::api::negotiate::{Negotiated, Transform};
 use crate::api::options::ListOptions;
 use crate::api::resource::ResourceRequest;
 use crate::api::table;
-use crate::api::verbs::{partial_object_metadata, present, read::matches};
+use crate::api::verbs::{partial_object_metadata, present};
 use crate::api::{ApiResponse, ResponseBody};
 use crate::meta::Status;
 use crate::registry::ResourceDef;
@@ -126,29 +126,36 @@ impl Presenter {
         }
     }
 
-    /// One event line for a store event's object, encoded once per event
-    /// and shared across watchers when no transform applies.
+    /// One event line for a store event's object. Without a transform
+    /// the line is encoded once per event and shared by every watcher that
+    /// sees the event as its own type (a `Bytes` clone); a watcher that
+    /// sees it as another type (a selector crossing) re-wraps the object.
     fn shared_event(&mut self, kind: &str, ev: &StoreEvent) -> Bytes {
         if self.transform != Transform::None || self.protobuf {
             let o = self.object(&ev.object);
             return self.line(kind, &o);
         }
-        let (cached_av, bytes) = ev.encoded.get_or_init(|| {
+        let natural = ev.event.as_str();
+        let (cached_av, line) = ev.encoded.get_or_init(|| {
             let mut buf = Vec::with_capacity(512);
             let p = Presented {
                 def: &self.def,
                 api_version: &self.api_version,
                 obj: &ev.object,
             };
-            encode::write_compact(&mut buf, &p);
+            write_event(&mut buf, natural, &p);
             (self.api_version.clone(), Bytes::from(buf))
         });
-        if *cached_av == self.api_version {
-            event_line_encoded(kind, bytes)
-        } else {
+        if *cached_av != self.api_version {
             let o = self.object(&ev.object);
-            event_line(kind, &o)
+            return event_line(kind, &o);
         }
+        if kind == natural {
+            return line.clone();
+        }
+        // `{"type":"<natural>","object":` ... `}\n`
+        let start = EVENT_HEAD.len() + natural.len() + EVENT_MID.len();
+        event_line_encoded(kind, &line[start..line.len() - 2])
     }
 
     fn bookmark(&mut self, rv: u64, initial_end: bool) -> Value {
@@ -249,23 +256,28 @@ fn event_line(kind: &str, object: &Value) -> Bytes {
     Bytes::from(buf)
 }
 
+/// An event line is `EVENT_HEAD` type `EVENT_MID` object `EVENT_TAIL`.
+const EVENT_HEAD: &[u8] = b"{\"type\":\"";
+const EVENT_MID: &[u8] = b"\",\"object\":";
+const EVENT_TAIL: &[u8] = b"}\n";
+
 /// Appends `{"type":kind,"object":object}\n` without building the wrapper.
 fn write_event<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, kind: &str, object: &T) {
-    buf.extend_from_slice(b"{\"type\":\"");
+    buf.extend_from_slice(EVENT_HEAD);
     buf.extend_from_slice(kind.as_bytes());
-    buf.extend_from_slice(b"\",\"object\":");
+    buf.extend_from_slice(EVENT_MID);
     encode::write_compact(buf, object);
-    buf.extend_from_slice(b"}\n");
+    buf.extend_from_slice(EVENT_TAIL);
 }
 
 /// An event line around an already encoded object.
 fn event_line_encoded(kind: &str, object: &[u8]) -> Bytes {
     let mut buf = Vec::with_capacity(object.len() + 32);
-    buf.extend_from_slice(b"{\"type\":\"");
+    buf.extend_from_slice(EVENT_HEAD);
     buf.extend_from_slice(kind.as_bytes());
-    buf.extend_from_slice(b"\",\"object\":");
+    buf.extend_from_slice(EVENT_MID);
     buf.extend_from_slice(object);
-    buf.extend_from_slice(b"}\n");
+    buf.extend_from_slice(EVENT_TAIL);
     Bytes::from(buf)
 }
 
@@ -428,14 +440,18 @@ pub(crate) async fn watch(
     };
 
     let mut last_rv = sub.start_rv;
-    let filter_opts = opts.clone();
-    let passes = |obj: &Value| matches(rr, &filter_opts, obj);
+    let filter = OwnedFilter {
+        namespace: rr.namespace().to_string(),
+        opts: opts.clone(),
+        group: rr.def.group.clone(),
+        resource: rr.def.resource.clone(),
+    };
     if let Some(snapshot) = &sub.initial {
         // Initial events go out in chunks of about HEAD_CHUNK bytes, not one
         // HTTP/2 frame per object.
         let mut buf = Vec::with_capacity(HEAD_CHUNK + 4096);
         for obj in snapshot.objects.values() {
-            if passes(obj) {
+            if filter.passes(obj) {
                 presenter.write_object_event(&mut buf, "ADDED", obj);
                 if buf.len() >= HEAD_CHUNK {
                     head.push(Bytes::from(std::mem::take(&mut buf)));
@@ -457,18 +473,16 @@ pub(crate) async fn watch(
         if ev.rv <= after {
             continue;
         }
-        if let Some(line) = convert(&mut presenter, ev, &passes) {
+        if let Some(line) = convert(&mut presenter, ev, &filter) {
             head.push(line);
         }
         last_rv = last_rv.max(ev.rv);
     }
 
-    // The rest runs after the handler returns: it needs owned filters.
-    let filter = OwnedFilter {
-        namespace: rr.namespace().to_string(),
-        opts: filter_opts,
-        group: rr.def.group.clone(),
-        resource: rr.def.resource.clone(),
+    let first_bookmark = if wants_end_bookmark {
+        FIRST_BOOKMARK_AFTER
+    } else {
+        BOOKMARK_PERIOD
     };
     let live = LiveState {
         events: sub.events,
@@ -477,10 +491,11 @@ pub(crate) async fn watch(
         last_rv,
         skip_until: last_rv.max(after),
         bookmarks: opts.allow_watch_bookmarks,
-        first_bookmark: wants_end_bookmark,
+        next_bookmark: Instant::now() + first_bookmark,
         deadline,
         store,
-        shutdown: rr.state.shutdown.clone(),
+        shutdown: LiveState::shutdown_signal(rr.state.shutdown.clone()),
+        timer: Box::pin(tokio::time::sleep_until(deadline)),
     };
     Ok(stream_response(n, head, Some(live)))
 }
@@ -495,33 +510,38 @@ struct OwnedFilter {
 
 impl OwnedFilter {
     fn passes(&self, obj: &Value) -> bool {
-        if !self.namespace.is_empty()
-            && obj.pointer("/metadata/namespace").and_then(Value::as_str)
-                != Some(self.namespace.as_str())
-        {
-            return false;
+        crate::api::verbs::read::in_scope(
+            &self.namespace,
+            &self.opts,
+            &self.group,
+            &self.resource,
+            obj,
+        )
+    }
+
+    /// Whether the object after and before the event is in scope.
+    fn event_scope(&self, ev: &StoreEvent) -> (bool, bool) {
+        let deleted = ev.event == EventType::Deleted;
+        if self.opts.label_selector.is_empty() && self.opts.field_selector.is_empty() {
+            // Only the namespace matters, and the event's key carries it.
+            let in_ns = self.namespace.is_empty() || ev.key.namespace == self.namespace;
+            return (
+                in_ns && !deleted,
+                in_ns && (deleted || ev.previous.is_some()),
+            );
         }
-        let labels = obj.pointer("/metadata/labels").and_then(Value::as_object);
-        self.opts.label_selector.matches(labels)
-            && self
-                .opts
-                .field_selector
-                .matches(&self.group, &self.resource, obj)
+        let cur = !deleted && self.passes(&ev.object);
+        let prev = match &ev.previous {
+            Some(p) => self.passes(p),
+            None => deleted && self.passes(&ev.object),
+        };
+        (cur, prev)
     }
 }
 
 /// One store event as the watcher sees it, or nothing when filtered out.
-fn convert(
-    presenter: &mut Presenter,
-    ev: &StoreEvent,
-    passes: &dyn Fn(&Value) -> bool,
-) -> Option<Bytes> {
-    let cur = ev.event != EventType::Deleted && passes(&ev.object);
-    let prev = match &ev.previous {
-        Some(p) => passes(p),
-        None => ev.event == EventType::Deleted && passes(&ev.object),
-    };
-    match (cur, prev) {
+fn convert(presenter: &mut Presenter, ev: &StoreEvent, filter: &OwnedFilter) -> Option<Bytes> {
+    match filter.event_scope(ev) {
         (true, false) => Some(presenter.shared_event("ADDED", ev)),
         (true, true) => Some(presenter.shared_event("MODIFIED", ev)),
         (false, true) => {
@@ -540,91 +560,113 @@ fn convert(
 }
 
 struct LiveState {
-    events: mpsc::Receiver<StoreEvent>,
+    events: mpsc::Receiver<Arc<StoreEvent>>,
     presenter: Presenter,
     filter: OwnedFilter,
     last_rv: u64,
     /// Events at or below this revision were already sent (replay).
     skip_until: u64,
     bookmarks: bool,
-    first_bookmark: bool,
+    next_bookmark: Instant,
     deadline: Instant,
     store: Arc<crate::store::Store>,
-    shutdown: tokio::sync::watch::Receiver<bool>,
+    /// Resolves when the server shuts down (kept across polls).
+    shutdown: futures::future::BoxFuture<'static, ()>,
+    /// The next timer (bookmark or deadline), reset rather than rebuilt.
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
 }
 
+/// Events queued for a watcher are sent together, up to this many bytes.
+const BATCH: usize = 64 * 1024;
+
 impl LiveState {
-    async fn run(mut self, tx: mpsc::Sender<Bytes>) {
-        let mut next_bookmark = if self.first_bookmark {
-            Instant::now() + FIRST_BOOKMARK_AFTER
-        } else {
-            Instant::now() + BOOKMARK_PERIOD
-        };
-        let final_bookmark = self.deadline.checked_sub(Duration::from_secs(2));
+    /// Resolves when the server shuts down.
+    fn shutdown_signal(
+        mut shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> futures::future::BoxFuture<'static, ()> {
+        Box::pin(async move {
+            let _ = shutdown.wait_for(|v| *v).await;
+        })
+    }
+
+    /// The event line for one store event, or nothing when it is filtered
+    /// out or was already sent.
+    fn event(&mut self, ev: &StoreEvent) -> Option<Bytes> {
+        if ev.rv <= self.skip_until {
+            return None;
+        }
+        self.last_rv = self.last_rv.max(ev.rv);
+        convert(&mut self.presenter, ev, &self.filter)
+    }
+
+    /// The next chunk of the stream: one or more event lines (all that are
+    /// already queued, up to [`BATCH`] bytes), a bookmark, or the end.
+    async fn next_chunk(&mut self) -> Option<Bytes> {
         loop {
-            let mut wake = next_bookmark.min(self.deadline);
-            if let Some(f) = final_bookmark {
+            let mut wake = self.next_bookmark.min(self.deadline);
+            if let Some(f) = self.deadline.checked_sub(Duration::from_secs(2)) {
                 if f > Instant::now() {
                     wake = wake.min(f);
                 }
             }
+            if self.timer.deadline() != wake {
+                self.timer.as_mut().reset(wake);
+            }
             tokio::select! {
+                // Events first: the timer and shutdown are polled only
+                // when none is queued.
+                biased;
                 ev = self.events.recv() => {
-                    let Some(ev) = ev else { return };
-                    if ev.rv <= self.skip_until {
-                        continue;
-                    }
-                    self.last_rv = self.last_rv.max(ev.rv);
-                    let filter = &self.filter;
-                    if let Some(line) = convert(&mut self.presenter, &ev, &|o| filter.passes(o)) {
-                        if tx.send(line).await.is_err() {
-                            return;
+                    let ev = ev?;
+                    let Some(first) = self.event(&ev) else { continue };
+                    let mut batch: Option<Vec<u8>> = None;
+                    while batch.as_ref().map_or(first.len(), Vec::len) < BATCH {
+                        let Ok(ev) = self.events.try_recv() else { break };
+                        if let Some(line) = self.event(&ev) {
+                            batch
+                                .get_or_insert_with(|| first.to_vec())
+                                .extend_from_slice(&line);
                         }
                     }
+                    return Some(batch.map_or(first, Bytes::from));
                 }
-                _ = tokio::time::sleep_until(wake) => {
+                _ = self.timer.as_mut() => {
                     let now = Instant::now();
                     if now >= self.deadline {
-                        return;
+                        return None;
+                    }
+                    if now >= self.next_bookmark {
+                        self.next_bookmark = now + BOOKMARK_PERIOD;
                     }
                     if self.bookmarks {
                         let current = self.store.current_rv();
                         if current > self.last_rv {
                             self.last_rv = current;
                             let b = self.presenter.bookmark(current, false);
-                            if tx.send(self.presenter.line("BOOKMARK", &b)).await.is_err() {
-                                return;
-                            }
+                            return Some(self.presenter.line("BOOKMARK", &b));
                         }
                     }
-                    if now >= next_bookmark {
-                        next_bookmark = now + BOOKMARK_PERIOD;
-                    }
                 }
-                _ = self.shutdown.changed() => return,
-                _ = tx.closed() => return,
+                _ = self.shutdown.as_mut() => return None,
             }
         }
     }
 }
 
-/// The 200 streaming response: `head` first, then the live events.
+/// The 200 streaming response: `head` first, then the live events. The
+/// body is polled by the connection's stream task itself: no task or
+/// channel in between.
 fn stream_response(n: &Negotiated, head: Vec<Bytes>, live: Option<LiveState>) -> ApiResponse {
-    let (tx, rx) = mpsc::channel::<Bytes>(64);
-    tokio::spawn(async move {
-        for chunk in head {
-            if tx.send(chunk).await.is_err() {
-                return;
-            }
-        }
-        if let Some(live) = live {
-            live.run(tx).await;
-        }
+    use futures::StreamExt;
+    let head = futures::stream::iter(head);
+    let live = futures::stream::unfold(live, |live| async move {
+        let mut live = live?;
+        let chunk = live.next_chunk().await?;
+        Some((chunk, Some(live)))
     });
-    let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
     ApiResponse {
         status: 200,
         headers: vec![("Content-Type".into(), n.content_type.clone())],
-        body: ResponseBody::Stream(Box::pin(stream)),
+        body: ResponseBody::Stream(Box::pin(head.chain(live))),
     }
 }
