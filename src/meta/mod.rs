@@ -4,6 +4,7 @@
 //! Nothing here does I/O or knows about HTTP; `api` builds these values and
 //! `http` writes them.
 
+pub mod json;
 pub mod status;
 pub mod time;
 

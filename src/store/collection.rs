@@ -1,7 +1,7 @@
 //! One resource's objects and their recent history.
 
+use super::StoredObject;
 use super::{EventType, StoreError, StoreEvent};
-use serde_json::Value;
 use std::cmp::Ordering;
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ impl PartialOrd for ObjectKey {
 }
 
 /// A persistent map of a collection's objects.
-pub type Objects = imbl::OrdMap<ObjectKey, Arc<Value>>;
+pub type Objects = imbl::OrdMap<ObjectKey, Arc<StoredObject>>;
 
 /// One retained revision of a collection.
 #[derive(Debug, Clone)]

@@ -1,5 +1,7 @@
 //! The store: every object kubemock serves, with etcd's revision semantics.
 //!
+//! - Objects are kept encoded ([`StoredObject`]): compact JSON, parsed
+//!   back only where fields are needed.
 //! - One global revision counter; every write takes the next number and it
 //!   becomes the object's `metadata.resourceVersion`.
 //! - Each resource's collection is a persistent ordered map (`imbl::OrdMap`)
@@ -17,9 +19,11 @@
 //! keeps and fans out JSON objects.
 
 mod collection;
+mod object;
 mod watch;
 
 pub use collection::{ObjectKey, Objects};
+pub use object::StoredObject;
 pub use watch::{EventType, StoreEvent, Subscription, WatchStart};
 
 use collection::Collection;
@@ -214,8 +218,13 @@ impl Store {
         matches!(reached, Ok(true))
     }
 
-    /// One object, newest state.
-    pub fn get(&self, gr: &GroupResource, namespace: &str, name: &str) -> Option<Arc<Value>> {
+    /// One object, newest state, as stored.
+    pub fn get_stored(
+        &self,
+        gr: &GroupResource,
+        namespace: &str,
+        name: &str,
+    ) -> Option<Arc<StoredObject>> {
         let inner = self.lock();
         inner
             .collections
@@ -223,6 +232,12 @@ impl Store {
             .objects
             .get(&ObjectKey::new(namespace, name))
             .cloned()
+    }
+
+    /// One object, newest state.
+    pub fn get(&self, gr: &GroupResource, namespace: &str, name: &str) -> Option<Arc<Value>> {
+        self.get_stored(gr, namespace, name)
+            .map(|o| Arc::new(o.to_value()))
     }
 
     /// Marks the current revision as the start of the readable history, as
@@ -309,7 +324,8 @@ impl Store {
             .get(gr)
             .and_then(|c| c.objects.get(key))
             .cloned();
-        let (event, obj) = match decide(current.as_ref(), next_rv)? {
+        let current_value = current.as_ref().map(|c| Arc::new(c.to_value()));
+        let (event, obj) = match decide(current_value.as_ref(), next_rv)? {
             Mutation::Keep => return Ok(None),
             Mutation::Put(mut obj) => {
                 set_resource_version(&mut obj, next_rv);
@@ -321,10 +337,10 @@ impl Store {
                 (ty, Arc::new(obj))
             }
             Mutation::Delete => {
-                let Some(cur) = current.clone() else {
+                let Some(cur) = current_value else {
                     return Ok(None);
                 };
-                let mut last = (*cur).clone();
+                let mut last = Arc::unwrap_or_clone(cur);
                 set_resource_version(&mut last, next_rv);
                 (EventType::Deleted, Arc::new(last))
             }
@@ -335,7 +351,7 @@ impl Store {
             event,
             rv: next_rv,
             key: key.clone(),
-            object: obj.clone(),
+            object: Arc::new(StoredObject::encode(&obj)),
             previous: current,
             encoded: Default::default(),
         };

@@ -5,8 +5,8 @@
 //! server closes a watcher that falls behind, and the client re-watches from
 //! its last revision). Events are never dropped silently.
 
+use super::StoredObject;
 use super::{GroupResource, Inner, ObjectKey, Snapshot, Store, StoreError};
-use serde_json::Value;
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
@@ -42,9 +42,9 @@ pub struct StoreEvent {
     /// Where the object lives (its namespace, for watch filters).
     pub key: ObjectKey,
     /// The object after the write (for a delete: its last state).
-    pub object: Arc<Value>,
+    pub object: Arc<StoredObject>,
     /// The object before the write, if there was one.
-    pub previous: Option<Arc<Value>>,
+    pub previous: Option<Arc<StoredObject>>,
     /// The event's line (`{"type":...,"object":...}\n`), encoded by the
     /// first watcher that needs it and shared by every other (keyed by the
     /// apiVersion it was presented at). Fan-out then encodes an event once,

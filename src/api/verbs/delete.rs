@@ -12,7 +12,7 @@ use crate::api::verbs::write::order_metadata;
 use crate::api::{ApiResponse, ApiState};
 use crate::meta::status::{Status, StatusDetails};
 use crate::meta::time::now_rfc3339;
-use crate::store::{GroupResource, Mutation, ObjectKey, ReadAt};
+use crate::store::{GroupResource, Mutation, ObjectKey, ReadAt, StoredObject};
 use serde_json::{json, Value};
 use std::sync::Arc;
 
@@ -293,6 +293,7 @@ fn dependents_of(state: &ApiState, uid: &str) -> Vec<(GroupResource, ObjectKey)>
         .filter(|d| d.storage_version_hash.is_some())
         .map(|d| (d.group.clone(), d.resource.clone()))
         .collect();
+    let plain_uid = uid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
     let mut out = Vec::new();
     for (g, r) in grs {
         let gr = GroupResource::new(&g, &r);
@@ -300,7 +301,13 @@ fn dependents_of(state: &ApiState, uid: &str) -> Vec<(GroupResource, ObjectKey)>
             continue;
         };
         for (k, o) in snap.objects.iter() {
+            // Most objects do not mention the uid at all: parse only those
+            // that do (a uid the encoder would escape is always checked).
+            if plain_uid && memchr::memmem::find(o.body(), uid.as_bytes()).is_none() {
+                continue;
+            }
             let owned = o
+                .to_value()
                 .pointer("/metadata/ownerReferences")
                 .and_then(Value::as_array)
                 .is_some_and(|refs| {
@@ -413,7 +420,7 @@ pub(crate) async fn delete_collection(rr: &ResourceRequest<'_>) -> Result<ApiRes
         .map_err(|e| ApiError::internal(e.to_string()))?;
     let mut deleted = Vec::new();
     for (key, obj) in snapshot.objects.iter() {
-        if !matches(rr, &list_opts, obj) {
+        if !matches(rr, &list_opts, key, obj) {
             continue;
         }
         match delete_one(rr.state, &rr.def, &rr.gr, key, &opts) {
@@ -423,7 +430,10 @@ pub(crate) async fn delete_collection(rr: &ResourceRequest<'_>) -> Result<ApiRes
             Err(e) => return Err(e),
         }
     }
-    let items: Vec<&Value> = deleted.iter().map(|o| o.as_ref()).collect();
+    let items: Vec<Arc<StoredObject>> = deleted
+        .iter()
+        .map(|o| Arc::new(StoredObject::encode(o)))
+        .collect();
     let meta = json!({"resourceVersion": rr.state.store.current_rv().to_string()});
     respond_list(rr, &n, &items, meta)
 }

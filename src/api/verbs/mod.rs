@@ -8,7 +8,7 @@ pub(crate) mod subresource;
 pub(crate) mod watch;
 pub(crate) mod write;
 
-use crate::api::encode::Encoding;
+use crate::api::encode::{write_compact, Encoding};
 use crate::api::error::{ApiError, Result};
 use crate::api::handler::pretty;
 use crate::api::negotiate::{Format, Negotiated, Transform};
@@ -16,7 +16,9 @@ use crate::api::resource::ResourceRequest;
 use crate::api::table::{self, IncludeObject};
 use crate::api::ApiResponse;
 use crate::registry::ResourceDef;
+use crate::store::StoredObject;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 /// The Go package of a group's internal types, as `%T` prints them
 /// (`*core.ConfigMap`, `*apps.Deployment`).
@@ -69,73 +71,6 @@ pub(crate) fn list_item(def: &ResourceDef, obj: &Value) -> Value {
         m.shift_remove("apiVersion");
     }
     out
-}
-
-/// A list response serialised without copying its items: what `json!`
-/// over [`list_item`]s would build, byte for byte.
-struct ListBody<'a> {
-    kind: String,
-    api_version: String,
-    metadata: &'a Value,
-    def: &'a ResourceDef,
-    items: &'a [&'a Value],
-    /// Custom resources keep `kind`/`apiVersion` on items.
-    keep_type: bool,
-}
-
-impl serde::Serialize for ListBody<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(4))?;
-        m.serialize_entry("kind", &self.kind)?;
-        m.serialize_entry("apiVersion", &self.api_version)?;
-        m.serialize_entry("metadata", self.metadata)?;
-        m.serialize_entry("items", &ListItems(self))?;
-        m.end()
-    }
-}
-
-struct ListItems<'a>(&'a ListBody<'a>);
-
-impl serde::Serialize for ListItems<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let body = self.0;
-        let mut seq = s.serialize_seq(Some(body.items.len()))?;
-        for obj in body.items {
-            seq.serialize_element(&ListItem { body, obj })?;
-        }
-        seq.end()
-    }
-}
-
-struct ListItem<'a> {
-    body: &'a ListBody<'a>,
-    obj: &'a Value,
-}
-
-impl serde::Serialize for ListItem<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let Some(fields) = self.obj.as_object() else {
-            return self.obj.serialize(s);
-        };
-        let mut m = s.serialize_map(None)?;
-        if self.body.keep_type {
-            let kind = fields
-                .get("kind")
-                .and_then(Value::as_str)
-                .unwrap_or(self.body.def.kind.as_str());
-            m.serialize_entry("kind", kind)?;
-            m.serialize_entry("apiVersion", &self.body.api_version)?;
-        }
-        for (k, v) in fields {
-            if k != "kind" && k != "apiVersion" {
-                m.serialize_entry(k, v)?;
-            }
-        }
-        m.end()
-    }
 }
 
 /// The encoding for a negotiated response.
@@ -230,35 +165,27 @@ pub(crate) fn protobuf_response(status: u16, body: &Value) -> Result<ApiResponse
 pub(crate) fn respond_list(
     rr: &ResourceRequest<'_>,
     n: &Negotiated,
-    objects: &[&Value],
+    objects: &[Arc<StoredObject>],
     list_meta: Value,
 ) -> Result<ApiResponse> {
     if n.transform == Transform::None
         && n.format == Format::Json
         && encoding(rr, n) == Encoding::Json
     {
-        // The common case, serialised straight from the stored objects.
-        let body = ListBody {
-            kind: rr.def.list_kind(),
-            api_version: rr.def.api_version(),
-            metadata: &list_meta,
-            def: &rr.def,
-            items: objects,
-            keep_type: crate::api::crd::is_custom_resource(&rr.def),
-        };
-        let mut out = Vec::with_capacity(objects.len() * 1024 + 256);
-        crate::api::encode::write_json_line(&mut out, &body);
+        // The common case: the stored encodings copied into place.
+        let out = list_json(rr, objects, &list_meta);
         return Ok(ApiResponse::full(200, Encoding::Json.content_type(), out));
     }
+    let values: Vec<Value> = objects.iter().map(|o| o.to_value()).collect();
     let body = match n.transform {
         Transform::None => json!({
             "kind": rr.def.list_kind(),
             "apiVersion": rr.def.api_version(),
             "metadata": list_meta,
-            "items": objects.iter().map(|o| list_item(&rr.def, o)).collect::<Vec<_>>(),
+            "items": values.iter().map(|o| list_item(&rr.def, o)).collect::<Vec<_>>(),
         }),
         Transform::PartialObjectMetadataList => {
-            let items: Vec<Value> = objects
+            let items: Vec<Value> = values
                 .iter()
                 .map(|o| partial_object_metadata(o, n.transform_version))
                 .collect();
@@ -281,7 +208,7 @@ pub(crate) fn respond_list(
         }
         Transform::Table => {
             let include = include_object(rr)?;
-            let presented: Vec<Value> = objects.iter().map(|o| present(&rr.def, o)).collect();
+            let presented: Vec<Value> = values.iter().map(|o| present(&rr.def, o)).collect();
             let custom = crate::api::crd::printer_columns(rr.state, &rr.def);
             table::table(
                 &rr.def.group,
@@ -305,4 +232,38 @@ pub(crate) fn respond_list(
         enc.content_type(),
         enc.encode(&body),
     ))
+}
+
+/// A JSON list and its newline, written from the stored encodings: what
+/// `json!` over [`list_item`]s would encode, byte for byte. Built-in items
+/// carry no `kind`/`apiVersion` (the stored body as is); custom resources
+/// are unstructured and keep them.
+fn list_json(
+    rr: &ResourceRequest<'_>,
+    objects: &[Arc<StoredObject>],
+    list_meta: &Value,
+) -> Vec<u8> {
+    let api_version = rr.def.api_version();
+    let keep_type = crate::api::crd::is_custom_resource(&rr.def);
+    let size: usize = objects.iter().map(|o| o.encoded_len() + 48).sum();
+    let mut out = Vec::with_capacity(size + 256);
+    out.extend_from_slice(b"{\"kind\":");
+    write_compact(&mut out, &rr.def.list_kind());
+    out.extend_from_slice(b",\"apiVersion\":");
+    write_compact(&mut out, &api_version);
+    out.extend_from_slice(b",\"metadata\":");
+    write_compact(&mut out, list_meta);
+    out.extend_from_slice(b",\"items\":[");
+    for (i, o) in objects.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        if keep_type {
+            o.write_with_type(&mut out, o.kind().unwrap_or(&rr.def.kind), &api_version);
+        } else {
+            out.extend_from_slice(o.body());
+        }
+    }
+    out.extend_from_slice(b"]}\n");
+    out
 }

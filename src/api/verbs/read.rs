@@ -4,15 +4,17 @@
 
 use super::{respond_list, respond_object};
 use crate::api::continue_token;
+use crate::api::encode::Encoding;
 use crate::api::error::{ApiError, Result};
-use crate::api::negotiate::{Endpoint, Negotiated};
+use crate::api::negotiate::{Endpoint, Format, Negotiated, Transform};
 use crate::api::options::{ListOptions, EXACT, NOT_OLDER_THAN};
 use crate::api::query::{go_quote, parse_go_uint};
 use crate::api::resource::ResourceRequest;
 use crate::api::ApiResponse;
-use crate::store::{ObjectKey, ReadAt, Snapshot, StoreError};
+use crate::store::{ObjectKey, ReadAt, Snapshot, StoreError, StoredObject};
 use serde_json::{json, Map, Value};
 use std::ops::Bound;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How long a read waits for a future resourceVersion (`blockTimeout`).
@@ -36,9 +38,23 @@ pub(crate) async fn get(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let obj = rr
         .state
         .store
-        .get(&rr.gr, rr.namespace(), rr.name())
+        .get_stored(&rr.gr, rr.namespace(), rr.name())
         .ok_or_else(|| ApiError::not_found(&rr.def.group, &rr.def.resource, rr.name()))?;
-    respond_object(rr, &n, 200, &obj)
+    if n.transform == Transform::None
+        && n.format == Format::Json
+        && super::encoding(rr, &n) == Encoding::Json
+    {
+        // The stored encoding, with the endpoint's type meta in front.
+        let mut out = Vec::with_capacity(obj.encoded_len() + 64);
+        obj.write_with_type(
+            &mut out,
+            obj.kind().unwrap_or(&rr.def.kind),
+            &rr.def.api_version(),
+        );
+        out.push(b'\n');
+        return Ok(ApiResponse::full(200, Encoding::Json.content_type(), out));
+    }
+    respond_object(rr, &n, 200, &obj.to_value())
 }
 
 /// Waits until the store reaches `rv`, or fails with the 504 the cache gives.
@@ -143,20 +159,32 @@ pub(crate) async fn list(
             meta.insert("remainingItemCount".into(), json!(remaining));
         }
     }
-    let items: Vec<&Value> = page.items.iter().map(|v| v.as_ref()).collect();
-    respond_list(rr, n, &items, Value::Object(meta))
+    respond_list(rr, n, &page.items, Value::Object(meta))
 }
 
 /// One page of a list.
 pub(crate) struct Page {
-    pub(crate) items: Vec<std::sync::Arc<Value>>,
+    pub(crate) items: Vec<Arc<StoredObject>>,
     /// The continue token and how many objects (matching or not) remain.
     pub(crate) more: Option<(String, usize)>,
 }
 
-/// Whether an object matches the request's namespace and selectors.
-pub(crate) fn matches(rr: &ResourceRequest<'_>, opts: &ListOptions, obj: &Value) -> bool {
-    in_scope(rr.namespace(), opts, &rr.def.group, &rr.def.resource, obj)
+/// Whether a stored object matches the request's namespace and selectors
+/// (parsed only when there is a selector to apply).
+pub(crate) fn matches(
+    rr: &ResourceRequest<'_>,
+    opts: &ListOptions,
+    key: &ObjectKey,
+    obj: &StoredObject,
+) -> bool {
+    let ns = rr.namespace();
+    if !ns.is_empty() && key.namespace != ns {
+        return false;
+    }
+    if opts.label_selector.is_empty() && opts.field_selector.is_empty() {
+        return true;
+    }
+    in_scope(ns, opts, &rr.def.group, &rr.def.resource, &obj.to_value())
 }
 
 /// Whether an object is in `namespace` (any when empty) and matches the
@@ -195,7 +223,7 @@ fn scoped<'s>(
     rr: &ResourceRequest<'_>,
     snapshot: &'s Snapshot,
     start: Option<&str>,
-) -> Box<dyn Iterator<Item = (&'s ObjectKey, &'s std::sync::Arc<Value>)> + 's> {
+) -> Box<dyn Iterator<Item = (&'s ObjectKey, &'s Arc<StoredObject>)> + 's> {
     let ns = rr.namespace().to_string();
     let from = match start {
         Some(s) if !ns.is_empty() => ObjectKey::new(&ns, s),
@@ -227,19 +255,25 @@ pub(crate) fn paginate(
     let mut items = Vec::new();
     let mut iter = scoped(rr, snapshot, start).peekable();
     while let Some((key, obj)) = iter.next() {
-        if !matches(rr, opts, obj) {
+        if !matches(rr, opts, key, obj) {
             continue;
         }
-        items.push(obj.clone());
+        items.push(Arc::clone(obj));
         if limit > 0 && items.len() as i64 >= limit {
-            // More only if another matching object follows.
-            let remaining: Vec<_> = iter.collect();
-            if remaining.iter().any(|(_, o)| matches(rr, opts, o)) {
+            // More only if another matching object follows; the count is of
+            // every remaining object, matching or not.
+            let mut remaining = 0usize;
+            let mut another = false;
+            for (k, o) in iter {
+                remaining += 1;
+                another = another || matches(rr, opts, k, o);
+            }
+            if another {
                 let key = relative_key(rr, key);
                 let token = continue_token::encode(snapshot.rv as i64, &key);
                 return Page {
                     items,
-                    more: Some((token, remaining.len())),
+                    more: Some((token, remaining)),
                 };
             }
             break;

@@ -30,7 +30,7 @@ use crate::api::verbs::{partial_object_metadata, present};
 use crate::api::{ApiResponse, ResponseBody};
 use crate::meta::Status;
 use crate::registry::ResourceDef;
-use crate::store::{EventType, StoreError, StoreEvent, WatchStart};
+use crate::store::{EventType, ObjectKey, StoreError, StoreEvent, StoredObject, WatchStart};
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -109,53 +109,49 @@ impl Presenter {
     }
 
     /// Appends one event for `obj` to `buf` (the initial-state path).
-    fn write_object_event(&mut self, buf: &mut Vec<u8>, kind: &str, obj: &Value) {
+    /// Without a transform this copies the stored encoding into place.
+    fn write_object_event(&mut self, buf: &mut Vec<u8>, kind: &str, obj: &StoredObject) {
         if self.protobuf {
-            let o = self.object(obj);
+            let o = self.object(&obj.to_value());
             buf.extend_from_slice(&protobuf_frame(kind, &o));
         } else if self.transform == Transform::None {
-            let p = Presented {
-                def: &self.def,
-                api_version: &self.api_version,
-                obj,
-            };
-            write_event(buf, kind, &p);
+            self.write_stored_event(buf, kind, obj);
         } else {
-            let o = self.object(obj);
+            let o = self.object(&obj.to_value());
             write_event(buf, kind, &o);
         }
     }
 
+    /// `{"type":kind,"object":<obj as served here>}\n` from the stored form.
+    fn write_stored_event(&self, buf: &mut Vec<u8>, kind: &str, obj: &StoredObject) {
+        buf.extend_from_slice(EVENT_HEAD);
+        buf.extend_from_slice(kind.as_bytes());
+        buf.extend_from_slice(EVENT_MID);
+        obj.write_with_type(buf, obj.kind().unwrap_or(&self.def.kind), &self.api_version);
+        buf.extend_from_slice(EVENT_TAIL);
+    }
+
     /// One event line for a store event's object. Without a transform
-    /// the line is encoded once per event and shared by every watcher that
-    /// sees the event as its own type (a `Bytes` clone); a watcher that
-    /// sees it as another type (a selector crossing) re-wraps the object.
+    /// the line is built once per event and shared by every watcher that
+    /// sees the event as its own type at the same version (a `Bytes`
+    /// clone); any other watcher builds its own from the stored form.
     fn shared_event(&mut self, kind: &str, ev: &StoreEvent) -> Bytes {
         if self.transform != Transform::None || self.protobuf {
-            let o = self.object(&ev.object);
+            let o = self.object(&ev.object.to_value());
             return self.line(kind, &o);
         }
         let natural = ev.event.as_str();
         let (cached_av, line) = ev.encoded.get_or_init(|| {
-            let mut buf = Vec::with_capacity(512);
-            let p = Presented {
-                def: &self.def,
-                api_version: &self.api_version,
-                obj: &ev.object,
-            };
-            write_event(&mut buf, natural, &p);
+            let mut buf = Vec::with_capacity(ev.object.encoded_len() + 64);
+            self.write_stored_event(&mut buf, natural, &ev.object);
             (self.api_version.clone(), Bytes::from(buf))
         });
-        if *cached_av != self.api_version {
-            let o = self.object(&ev.object);
-            return event_line(kind, &o);
-        }
-        if kind == natural {
+        if kind == natural && *cached_av == self.api_version {
             return line.clone();
         }
-        // `{"type":"<natural>","object":` ... `}\n`
-        let start = EVENT_HEAD.len() + natural.len() + EVENT_MID.len();
-        event_line_encoded(kind, &line[start..line.len() - 2])
+        let mut buf = Vec::with_capacity(ev.object.encoded_len() + 64);
+        self.write_stored_event(&mut buf, kind, &ev.object);
+        Bytes::from(buf)
     }
 
     fn bookmark(&mut self, rv: u64, initial_end: bool) -> Value {
@@ -268,48 +264,6 @@ fn write_event<T: serde::Serialize + ?Sized>(buf: &mut Vec<u8>, kind: &str, obje
     buf.extend_from_slice(EVENT_MID);
     encode::write_compact(buf, object);
     buf.extend_from_slice(EVENT_TAIL);
-}
-
-/// An event line around an already encoded object.
-fn event_line_encoded(kind: &str, object: &[u8]) -> Bytes {
-    let mut buf = Vec::with_capacity(object.len() + 32);
-    buf.extend_from_slice(EVENT_HEAD);
-    buf.extend_from_slice(kind.as_bytes());
-    buf.extend_from_slice(EVENT_MID);
-    buf.extend_from_slice(object);
-    buf.extend_from_slice(EVENT_TAIL);
-    Bytes::from(buf)
-}
-
-/// A stored object as served at the endpoint's version, serialised without
-/// a copy: `kind` and `apiVersion` first (Go's struct order), then the
-/// stored fields. Encodes exactly what `present` would build.
-struct Presented<'a> {
-    def: &'a ResourceDef,
-    api_version: &'a str,
-    obj: &'a Value,
-}
-
-impl serde::Serialize for Presented<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        use serde::ser::SerializeMap;
-        let Some(m) = self.obj.as_object() else {
-            return self.obj.serialize(s);
-        };
-        let kind = m
-            .get("kind")
-            .and_then(Value::as_str)
-            .unwrap_or(self.def.kind.as_str());
-        let mut out = s.serialize_map(None)?;
-        out.serialize_entry("kind", kind)?;
-        out.serialize_entry("apiVersion", self.api_version)?;
-        for (k, v) in m {
-            if k != "kind" && k != "apiVersion" {
-                out.serialize_entry(k, v)?;
-            }
-        }
-        out.end()
-    }
 }
 
 /// A protobuf watch frame; an object without a protobuf form (never a
@@ -450,8 +404,8 @@ pub(crate) async fn watch(
         // Initial events go out in chunks of about HEAD_CHUNK bytes, not one
         // HTTP/2 frame per object.
         let mut buf = Vec::with_capacity(HEAD_CHUNK + 4096);
-        for obj in snapshot.objects.values() {
-            if filter.passes(obj) {
+        for (key, obj) in snapshot.objects.iter() {
+            if filter.passes_stored(key, obj) {
                 presenter.write_object_event(&mut buf, "ADDED", obj);
                 if buf.len() >= HEAD_CHUNK {
                     head.push(Bytes::from(std::mem::take(&mut buf)));
@@ -519,10 +473,22 @@ impl OwnedFilter {
         )
     }
 
+    /// Whether a stored object is in scope (parsed only for selectors).
+    fn passes_stored(&self, key: &ObjectKey, obj: &StoredObject) -> bool {
+        if !self.namespace.is_empty() && key.namespace != self.namespace {
+            return false;
+        }
+        self.no_selectors() || self.passes(&obj.to_value())
+    }
+
+    fn no_selectors(&self) -> bool {
+        self.opts.label_selector.is_empty() && self.opts.field_selector.is_empty()
+    }
+
     /// Whether the object after and before the event is in scope.
     fn event_scope(&self, ev: &StoreEvent) -> (bool, bool) {
         let deleted = ev.event == EventType::Deleted;
-        if self.opts.label_selector.is_empty() && self.opts.field_selector.is_empty() {
+        if self.no_selectors() {
             // Only the namespace matters, and the event's key carries it.
             let in_ns = self.namespace.is_empty() || ev.key.namespace == self.namespace;
             return (
@@ -530,10 +496,10 @@ impl OwnedFilter {
                 in_ns && (deleted || ev.previous.is_some()),
             );
         }
-        let cur = !deleted && self.passes(&ev.object);
+        let cur = !deleted && self.passes_stored(&ev.key, &ev.object);
         let prev = match &ev.previous {
-            Some(p) => self.passes(p),
-            None => deleted && self.passes(&ev.object),
+            Some(p) => self.passes_stored(&ev.key, p),
+            None => deleted && self.passes_stored(&ev.key, &ev.object),
         };
         (cur, prev)
     }
@@ -547,9 +513,9 @@ fn convert(presenter: &mut Presenter, ev: &StoreEvent, filter: &OwnedFilter) -> 
         (false, true) => {
             // The previous content at the event's revision.
             let mut old = match (&ev.previous, ev.event) {
-                (_, EventType::Deleted) => (*ev.object).clone(),
-                (Some(p), _) => (**p).clone(),
-                (None, _) => (*ev.object).clone(),
+                (_, EventType::Deleted) => ev.object.to_value(),
+                (Some(p), _) => p.to_value(),
+                (None, _) => ev.object.to_value(),
             };
             crate::store::set_resource_version(&mut old, ev.rv);
             let o = presenter.object(&old);
