@@ -235,7 +235,10 @@ fn spawn_garbage_collector(
     let deleting = owner.pointer("/metadata/deletionTimestamp").is_some();
     let orphan = deleting && finalizers.iter().any(|f| f == FINALIZER_ORPHAN);
     let foreground = deleting && finalizers.iter().any(|f| f == FINALIZER_FOREGROUND);
-    let deleted = state.store.get(&gr, &key.namespace, &key.name).is_none();
+    let deleted = state
+        .store
+        .get_stored(&gr, &key.namespace, &key.name)
+        .is_none();
     if !(orphan || foreground || deleted) {
         return;
     }

@@ -494,7 +494,7 @@ fn commit_update(
     })?;
     if let Some(stored) = &result {
         if crd::is_crd(&def.group, &def.resource) {
-            if rr.state.store.get(&rr.gr, "", rr.name()).is_some() {
+            if rr.state.store.get_stored(&rr.gr, "", rr.name()).is_some() {
                 crd::on_crd_change(rr.state, stored);
             } else {
                 crd::on_crd_deleted(rr.state, stored);
