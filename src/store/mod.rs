@@ -20,6 +20,7 @@
 
 mod collection;
 mod object;
+mod owners;
 mod watch;
 
 pub use collection::{ObjectKey, Objects};
@@ -126,6 +127,8 @@ struct Inner {
     /// Revisions below this are older than the watch cache (see
     /// [`Store::start_history`]).
     history_floor: u64,
+    /// Which objects name which owner uid.
+    owners: owners::OwnerIndex,
 }
 
 /// The store. Cheap to share behind an `Arc`.
@@ -184,6 +187,7 @@ impl Store {
                 collections: HashMap::new(),
                 watchers: Default::default(),
                 history_floor: 0,
+                owners: Default::default(),
             }),
             config,
             rv_tx,
@@ -307,6 +311,12 @@ impl Store {
         out
     }
 
+    /// The objects whose `metadata.ownerReferences` name `uid` (newest
+    /// state), in (resource, key) order.
+    pub fn dependents_of(&self, uid: &str) -> Vec<(GroupResource, ObjectKey)> {
+        self.lock().owners.dependents(uid)
+    }
+
     /// Atomically reads the current object at `key` and applies the
     /// closure's decision. `Ok(None)` when the closure kept things as they
     /// were; `Ok(Some(obj))` with the stored (or, for a delete, last) object,
@@ -324,7 +334,7 @@ impl Store {
             .get(gr)
             .and_then(|c| c.objects.get(key))
             .cloned();
-        let current_value = current.as_ref().map(|c| Arc::new(c.to_value()));
+        let mut current_value = current.as_ref().map(|c| Arc::new(c.to_value()));
         let (event, obj) = match decide(current_value.as_ref(), next_rv)? {
             Mutation::Keep => return Ok(None),
             Mutation::Put(mut obj) => {
@@ -337,7 +347,7 @@ impl Store {
                 (ty, Arc::new(obj))
             }
             Mutation::Delete => {
-                let Some(cur) = current_value else {
+                let Some(cur) = current_value.take() else {
                     return Ok(None);
                 };
                 let mut last = Arc::unwrap_or_clone(cur);
@@ -346,6 +356,12 @@ impl Store {
             }
         };
         inner.rv = next_rv;
+        // A delete's last state carries the references the object had.
+        let (before, after) = match event {
+            EventType::Deleted => (Some(&*obj), None),
+            _ => (current_value.as_deref(), Some(&*obj)),
+        };
+        inner.owners.update(gr, key, before, after);
         let limit = self.config.history_limit;
         let ev = StoreEvent {
             event,

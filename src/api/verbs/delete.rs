@@ -242,7 +242,7 @@ fn spawn_garbage_collector(
     if !(orphan || foreground || deleted) {
         return;
     }
-    let dependents = dependents_of(&state, &uid);
+    let dependents = state.store.dependents_of(&uid);
     if dependents.is_empty() && !orphan && !foreground {
         return;
     }
@@ -286,43 +286,6 @@ fn spawn_garbage_collector(
             remove_finalizer(&state, &gr, &key, gone);
         }
     });
-}
-
-/// Objects whose ownerReferences name `uid`.
-fn dependents_of(state: &ApiState, uid: &str) -> Vec<(GroupResource, ObjectKey)> {
-    let grs: std::collections::BTreeSet<(String, String)> = state
-        .registry()
-        .all()
-        .filter(|d| d.storage_version_hash.is_some())
-        .map(|d| (d.group.clone(), d.resource.clone()))
-        .collect();
-    let plain_uid = uid.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    let mut out = Vec::new();
-    for (g, r) in grs {
-        let gr = GroupResource::new(&g, &r);
-        let Ok(snap) = state.store.snapshot(&gr, ReadAt::Latest) else {
-            continue;
-        };
-        for (k, o) in snap.objects.iter() {
-            // Most objects do not mention the uid at all: parse only those
-            // that do (a uid the encoder would escape is always checked).
-            if plain_uid && memchr::memmem::find(o.body(), uid.as_bytes()).is_none() {
-                continue;
-            }
-            let owned = o
-                .to_value()
-                .pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| {
-                    refs.iter()
-                        .any(|r| r.get("uid").and_then(Value::as_str) == Some(uid))
-                });
-            if owned {
-                out.push((gr.clone(), k.clone()));
-            }
-        }
-    }
-    out
 }
 
 /// The registry entry serving `gr` (its preferred version).
