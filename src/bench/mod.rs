@@ -237,15 +237,13 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         create_namespace(&endpoint, &client, &ns).await?;
         namespaces.push(ns.clone());
         eprintln!("fan-out to {w} watchers in {ns}");
-        fanout(
-            &endpoint,
-            &ns,
-            w,
-            opts.fanout_events,
-            opts.fanout_rate,
-            &mut report,
-        )
-        .await?;
+        let run = FanoutRun {
+            watchers: w,
+            events: opts.fanout_events,
+            rate: opts.fanout_rate,
+            server_pid: spawned.as_ref().map(Spawned::pid),
+        };
+        fanout(&endpoint, &ns, &run, &mut report).await?;
     }
     if opts.against.is_some() {
         for ns in &namespaces {
@@ -370,7 +368,7 @@ async fn watch_list(
         'read: while let Some(chunk) = resp.chunk().await? {
             pending.extend_from_slice(&chunk);
             let mut start = 0;
-            while let Some(off) = pending[start..].iter().position(|b| *b == b'\n') {
+            while let Some(off) = memchr::memchr(b'\n', &pending[start..]) {
                 let line = &pending[start..start + off];
                 if line.starts_with(b"{\"type\":\"ADDED\"") {
                     added += 1;
@@ -520,14 +518,23 @@ async fn writes(
 /// W watchers on one namespace; events written at a fixed rate; latency
 /// from the write being sent to each watcher reading it, and a check that
 /// every watcher saw every event in order.
-async fn fanout(
-    e: &Endpoint,
-    ns: &str,
+/// One fan-out run's parameters.
+struct FanoutRun {
     watchers: usize,
     events: usize,
+    /// Writes per second.
     rate: f64,
-    report: &mut Report,
-) -> Result<()> {
+    /// The spawned server, whose CPU time per delivery is reported.
+    server_pid: Option<u32>,
+}
+
+async fn fanout(e: &Endpoint, ns: &str, run: &FanoutRun, report: &mut Report) -> Result<()> {
+    let FanoutRun {
+        watchers,
+        events,
+        rate,
+        server_pid,
+    } = *run;
     let writer = e.client()?;
     let url = format!("{}/api/v1/namespaces/{ns}/configmaps", e.url);
     let created: Value = e
@@ -598,6 +605,12 @@ async fn fanout(
         }
     }
     eprintln!("{watchers} watchers ready; writing {events} events at {rate}/s");
+    // CPU spent from the first write until every watcher has read every
+    // event, by the server and by this harness (writer and watchers).
+    let cpu_before = (
+        server_pid.and_then(target::cpu_seconds),
+        target::cpu_seconds(std::process::id()),
+    );
     let sent: Arc<Mutex<Vec<Option<Instant>>>> = Arc::new(Mutex::new(vec![None; events]));
     let period = Duration::from_secs_f64(1.0 / rate.max(0.001));
     let mut tick = tokio::time::interval(period);
@@ -635,7 +648,20 @@ async fn fanout(
             }
         }
     }
+    let cpu_after = (
+        server_pid.and_then(target::cpu_seconds),
+        target::cpu_seconds(std::process::id()),
+    );
     let label = format!("fan-out w={watchers}");
+    let deliveries = (watchers * events).max(1) as f64;
+    let per_delivery =
+        |before: Option<f64>, after: Option<f64>| Some((after? - before?) * 1e6 / deliveries);
+    if let Some(us) = per_delivery(cpu_before.0, cpu_after.0) {
+        report.push(&label, "server CPU per delivery", us, "µs");
+    }
+    if let Some(us) = per_delivery(cpu_before.1, cpu_after.1) {
+        report.push(&label, "harness CPU per delivery", us, "µs");
+    }
     report.push(
         &label,
         "delivery latency p50",

@@ -180,6 +180,11 @@ impl Spawned {
         ))
     }
 
+    /// The child's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Resident memory of the child in bytes (Linux `/proc`), if readable.
     pub fn rss_bytes(&self) -> Option<u64> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
@@ -187,6 +192,20 @@ impl Spawned {
         let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
         Some(kb * 1024)
     }
+}
+
+/// CPU time (user + system, all threads) a process has used so far, in
+/// seconds (Linux `/proc/PID/stat`), if readable. Ticks are taken as
+/// 1/100 s, the `USER_HZ` of every Linux architecture kubemock builds for.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) may hold spaces: count fields after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    // Fields 14 (utime) and 15 (stime) are the 12th and 13th after it.
+    let utime: u64 = fields.nth(11)?.parse().ok()?;
+    let stime: u64 = fields.next()?.parse().ok()?;
+    Some((utime + stime) as f64 / 100.0)
 }
 
 impl Drop for Spawned {
