@@ -38,6 +38,17 @@ fn quick_bench_runs_every_workload() {
         .find(|r| r["metric"] == "events lost")
         .expect("lost row");
     assert_eq!(lost["value"], 0.0);
+    // The fan-out's CPU cost is read from /proc for the spawned server and
+    // the harness itself.
+    if std::path::Path::new("/proc/self/stat").exists() {
+        for metric in ["server CPU per delivery", "harness CPU per delivery"] {
+            let row = rows
+                .iter()
+                .find(|r| r["metric"] == metric)
+                .unwrap_or_else(|| panic!("missing {metric} in {report}"));
+            assert!(row["value"].as_f64().is_some_and(|v| v >= 0.0), "{row}");
+        }
+    }
     // The table is printed too.
     assert!(String::from_utf8_lossy(&out.stdout).contains("| workload | metric |"));
 }

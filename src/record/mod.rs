@@ -508,10 +508,19 @@ impl Recorder {
         let finished = {
             let mut inner = self.lock();
             inner.open_watches.remove(&seq);
-            match inner.ring.iter_mut().rev().find(|r| r.seq == seq) {
-                Some(r) => {
+            // The ring is in response order, which is nearly seq order:
+            // a binary search finds the record almost always, a scan when
+            // responses went out of order.
+            let at = inner
+                .ring
+                .binary_search_by_key(&seq, |r| r.seq)
+                .ok()
+                .or_else(|| inner.ring.iter().rposition(|r| r.seq == seq));
+            match at {
+                Some(i) => {
+                    let r = &mut inner.ring[i];
                     r.watch = Some(summary);
-                    Some(r.clone())
+                    self.file.is_some().then(|| r.clone())
                 }
                 None => None,
             }
