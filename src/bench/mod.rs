@@ -515,9 +515,6 @@ async fn writes(
     Ok(())
 }
 
-/// W watchers on one namespace; events written at a fixed rate; latency
-/// from the write being sent to each watcher reading it, and a check that
-/// every watcher saw every event in order.
 /// One fan-out run's parameters.
 struct FanoutRun {
     watchers: usize,
@@ -528,6 +525,9 @@ struct FanoutRun {
     server_pid: Option<u32>,
 }
 
+/// W watchers on one namespace; events written at a fixed rate; latency
+/// from the write being sent to each watcher reading it, and a check that
+/// every watcher saw every event in order.
 async fn fanout(e: &Endpoint, ns: &str, run: &FanoutRun, report: &mut Report) -> Result<()> {
     let FanoutRun {
         watchers,
