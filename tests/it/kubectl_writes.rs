@@ -4,7 +4,7 @@
 //! --show-managed-fields`, finalizers, and `delete` waiting for the object
 //! to go. Skips, saying why, when no kubectl is installed.
 
-mod common;
+use crate::common;
 
 use common::kubectl_setup as setup;
 

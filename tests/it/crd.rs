@@ -4,7 +4,7 @@
 //! columns, have status and scale subresources; deleting the CRD removes
 //! its objects and stops serving it.
 
-mod common;
+use crate::common;
 
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
 use kube::api::{

@@ -4,7 +4,7 @@
 //! Python `kubernetes` client's `send_initial_events` watch. Skips, saying
 //! why, when kubectl or the Python client is not installed.
 
-mod common;
+use crate::common;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::ConfigMap;

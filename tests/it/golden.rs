@@ -3,7 +3,7 @@
 //! `diffcheck.py replay`, and asserts every case of the groups each issue
 //! owns passes. Skips, saying why, when `../shared` or python3 is absent.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! output through the JSON path — and a protobuf watch decoded frame by frame
 //! with reqwest. kubectl parts skip, saying why, when no kubectl is installed.
 
-mod common;
+use crate::common;
 
 use common::kubectl_setup as setup;
 use serde_json::{json, Value};

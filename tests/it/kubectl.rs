@@ -3,7 +3,7 @@
 //! get, get -o wide, get all, create -f, delete. Skips, saying why, when no
 //! kubectl is installed.
 
-mod common;
+use crate::common;
 
 use common::kubectl_setup as setup;
 

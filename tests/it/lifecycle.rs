@@ -4,7 +4,7 @@
 //! a deployment, the status subresource, and namespace deletion (kubemock
 //! acts as the namespace controller).
 
-mod common;
+use crate::common;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;

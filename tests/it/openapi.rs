@@ -6,7 +6,7 @@
 //! The kubectl parts skip, saying why, when no kubectl is installed
 //! (`$KUBECTL` or `kubectl` on PATH).
 
-mod common;
+use crate::common;
 
 use kubemock::MockServer;
 use serde_json::Value;

@@ -4,7 +4,7 @@
 //! `creationTimestamp: null` on the end bookmark, as the spec's version
 //! matrix says; `--feature-gates WatchList=...` overrides the default.
 
-mod common;
+use crate::common;
 
 use kubemock::MockServer;
 use serde_json::Value;

@@ -2,7 +2,7 @@
 //! on several types, server-side apply with two managers (conflict, then
 //! force), dry runs, and the option checks.
 
-mod common;
+use crate::common;
 
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{ConfigMap, Service};

@@ -1,7 +1,7 @@
 //! The Rust `kube` crate against kubemock over TLS with a bearer token:
 //! CRUD, errors, selectors, pagination, discovery, and a watcher.
 
-mod common;
+use crate::common;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;

@@ -6,7 +6,7 @@
 //! `kubemock verify` online and offline; enforce mode's 400. Tools that
 //! are missing are skipped with the reason printed.
 
-mod common;
+use crate::common;
 
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::ConfigMap;
