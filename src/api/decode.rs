@@ -8,7 +8,7 @@ use crate::api::negotiate::RequestFormat;
 use serde_json::Value;
 
 /// The Go type findKind unmarshals into, as `%T`-style text in errors.
-const TYPE_META_STRUCT: &str = "struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }";
+pub(crate) const TYPE_META_STRUCT: &str = "struct { APIVersion string \"json:\\\"apiVersion,omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }";
 
 /// `summarizeData(body, 30)`: the body as text when it starts with `{`,
 /// otherwise hex; longer bodies are cut at 30 bytes with ` ...`.
@@ -68,7 +68,15 @@ pub fn decode_object(body: &[u8], format: RequestFormat, kind: &str) -> Result<V
             if let Err(e) = go_json_check(body) {
                 return Err(unrecognized(e));
             }
-            serde_json::from_slice(body).map_err(|e| unrecognized(e.to_string()))?
+            // findKind decodes into a struct: a valid document that is no
+            // object fails on its first token, however deep it nests.
+            match body.iter().find(|b| !b.is_ascii_whitespace()) {
+                Some(b'{') => {
+                    serde_json::from_slice(body).map_err(|e| unrecognized(e.to_string()))?
+                }
+                Some(b'[') => Value::Array(Vec::new()),
+                _ => serde_json::from_slice(body).map_err(|e| unrecognized(e.to_string()))?,
+            }
         }
     };
     match &value {
@@ -130,6 +138,9 @@ struct Parser<'a> {
 
 const EOF: &str = "unexpected end of JSON input";
 
+/// `encoding/json`'s `maxNestingDepth`.
+const MAX_NESTING_DEPTH: usize = 10000;
+
 impl Parser<'_> {
     fn peek(&self) -> Option<char> {
         self.c.get(self.i).copied()
@@ -147,17 +158,85 @@ impl Parser<'_> {
     fn bad(c: char, ctx: &str) -> String {
         format!("invalid character {} {ctx}", quote_char(c))
     }
+    /// One value, iteratively: nesting is an explicit stack, so no input
+    /// can overflow the thread's stack. Go's scanner refuses more than
+    /// `maxNestingDepth` (10000) open arrays and objects.
     fn value(&mut self, ctx: &str) -> Result<(), String> {
+        let mut stack: Vec<char> = Vec::new();
+        let mut ctx = ctx;
+        loop {
+            // A value starts here.
+            match self.peek() {
+                None => return Err(EOF.into()),
+                Some(open @ ('{' | '[')) => {
+                    if stack.len() >= MAX_NESTING_DEPTH {
+                        return Err(Self::bad(open, "exceeded max depth"));
+                    }
+                    self.i += 1;
+                    self.ws();
+                    let close = if open == '{' { '}' } else { ']' };
+                    if self.peek() == Some(close) {
+                        self.i += 1;
+                    } else {
+                        stack.push(open);
+                        if open == '{' {
+                            self.object_key()?;
+                        }
+                        self.ws();
+                        ctx = "looking for beginning of value";
+                        continue;
+                    }
+                }
+                Some('"') => self.string()?,
+                Some('t') => self.literal("true")?,
+                Some('f') => self.literal("false")?,
+                Some('n') => self.literal("null")?,
+                Some(c) if c == '-' || c.is_ascii_digit() => self.number()?,
+                Some(c) => return Err(Self::bad(c, ctx)),
+            }
+            // A value ended: close containers or go on to the next element.
+            loop {
+                let Some(&top) = stack.last() else {
+                    return Ok(());
+                };
+                self.ws();
+                let (close, after) = if top == '{' {
+                    ('}', "after object key:value pair")
+                } else {
+                    (']', "after array element")
+                };
+                match self.next() {
+                    None => return Err(EOF.into()),
+                    Some(',') => {
+                        self.ws();
+                        if top == '{' {
+                            self.object_key()?;
+                            self.ws();
+                        }
+                        ctx = "looking for beginning of value";
+                        break;
+                    }
+                    Some(c) if c == close => {
+                        stack.pop();
+                    }
+                    Some(c) => return Err(Self::bad(c, after)),
+                }
+            }
+        }
+    }
+    /// An object key and its colon.
+    fn object_key(&mut self) -> Result<(), String> {
+        self.ws();
         match self.peek() {
+            None => return Err(EOF.into()),
+            Some('"') => self.string()?,
+            Some(c) => return Err(Self::bad(c, "looking for beginning of object key string")),
+        }
+        self.ws();
+        match self.next() {
             None => Err(EOF.into()),
-            Some('{') => self.object(),
-            Some('[') => self.array(),
-            Some('"') => self.string(),
-            Some('t') => self.literal("true"),
-            Some('f') => self.literal("false"),
-            Some('n') => self.literal("null"),
-            Some(c) if c == '-' || c.is_ascii_digit() => self.number(),
-            Some(c) => Err(Self::bad(c, ctx)),
+            Some(':') => Ok(()),
+            Some(c) => Err(Self::bad(c, "after object key")),
         }
     }
     fn literal(&mut self, word: &str) -> Result<(), String> {
@@ -247,56 +326,7 @@ impl Parser<'_> {
             }
         }
     }
-    fn array(&mut self) -> Result<(), String> {
-        self.i += 1;
-        self.ws();
-        if self.peek() == Some(']') {
-            self.i += 1;
-            return Ok(());
-        }
-        loop {
-            self.ws();
-            self.value("looking for beginning of value")?;
-            self.ws();
-            match self.next() {
-                None => return Err(EOF.into()),
-                Some(',') => {}
-                Some(']') => return Ok(()),
-                Some(c) => return Err(Self::bad(c, "after array element")),
-            }
-        }
-    }
-    fn object(&mut self) -> Result<(), String> {
-        self.i += 1;
-        self.ws();
-        if self.peek() == Some('}') {
-            self.i += 1;
-            return Ok(());
-        }
-        loop {
-            self.ws();
-            match self.peek() {
-                None => return Err(EOF.into()),
-                Some('"') => self.string()?,
-                Some(c) => return Err(Self::bad(c, "looking for beginning of object key string")),
-            }
-            self.ws();
-            match self.next() {
-                None => return Err(EOF.into()),
-                Some(':') => {}
-                Some(c) => return Err(Self::bad(c, "after object key")),
-            }
-            self.ws();
-            self.value("looking for beginning of value")?;
-            self.ws();
-            match self.next() {
-                None => return Err(EOF.into()),
-                Some(',') => {}
-                Some('}') => return Ok(()),
-                Some(c) => return Err(Self::bad(c, "after object key:value pair")),
-            }
-        }
-    }
+
 }
 
 #[cfg(test)]

@@ -120,6 +120,69 @@ impl ApiError {
         ApiError::from_status(s)
     }
 
+    /// An update whose body names another object's `metadata.uid`: the
+    /// storage's UID precondition (`storage.Preconditions.Check`, an
+    /// `ErrCodeInvalidObj` StorageError) through `errors.NewConflict`.
+    /// UNVERIFIED: text read from `apiserver/pkg/storage`, not recorded.
+    pub fn update_uid_precondition(
+        group: &str,
+        resource: &str,
+        name: &str,
+        key: &str,
+        want: &str,
+        have: &str,
+    ) -> ApiError {
+        ApiError::conflict(
+            group,
+            resource,
+            name,
+            &format!(
+                "StorageError: invalid object, Code: 4, Key: {key}, ResourceVersion: 0, AdditionalErrorMsg: Precondition failed: UID in precondition: {want}, UID in object meta: {have}"
+            ),
+        )
+    }
+
+    /// Server-side apply's typed conversion of the configuration failed
+    /// (`structuredmerge.go`; a plain error, so 500 without a reason).
+    pub fn typed_patch_failed(namespace: &str, name: &str, gvk: &str, errs: &str) -> ApiError {
+        ApiError::unconverted(
+            500,
+            format!("failed to create typed patch object ({namespace}/{name}; {gvk}): {errs}"),
+        )
+    }
+
+    /// The object server-side apply merged does not convert to the Go type
+    /// (`structuredmerge.go` `toVersioned`; `runtime.DefaultUnstructuredConverter`
+    /// wraps the decoder's error). UNVERIFIED: the inner `error decoding
+    /// from json:` wrapping is read from `runtime/converter.go`.
+    pub fn applied_object_unconvertible(
+        namespace: &str,
+        name: &str,
+        gvk: &str,
+        err: &str,
+    ) -> ApiError {
+        ApiError::unconverted(
+            500,
+            format!(
+                "failed to convert new object ({namespace}/{name}; {gvk}) to proper version: error decoding from json: {err}"
+            ),
+        )
+    }
+
+    /// A DeleteOptions body that does not decode (`handlers/delete.go`:
+    /// `errors.NewBadRequest(err.Error())`): nothing is deleted.
+    pub fn delete_options_undecodable(err: &str) -> ApiError {
+        ApiError::bad_request(err.to_string())
+    }
+
+    /// `checkName`: the object's name differs from the URL's (an empty
+    /// name too: PUT never takes the name from the URL).
+    pub fn name_mismatch(body_name: &str, url_name: &str) -> ApiError {
+        ApiError::bad_request(format!(
+            "the name of the object ({body_name}) does not match the name on the URL ({url_name})"
+        ))
+    }
+
     /// The conflict of an update with a stale `resourceVersion`
     /// (`storage.ErrCodeResourceVersionConflicts` through `errors.NewConflict`).
     pub fn stale_update(group: &str, resource: &str, name: &str) -> ApiError {

@@ -182,6 +182,8 @@ pub struct DeleteOptions {
     pub propagation_policy: Option<String>,
     /// `gracePeriodSeconds`.
     pub grace_period_seconds: Option<i64>,
+    /// `orphanDependents` (deprecated; exclusive with the policy).
+    pub orphan_dependents: Option<bool>,
     /// `dryRun=All`.
     pub dry_run: bool,
 }
@@ -190,11 +192,24 @@ impl DeleteOptions {
     /// Reads the options from the query, then from a JSON body
     /// (`{"kind":"DeleteOptions",...}`), and validates the propagation policy.
     pub fn decode(q: &RawQuery, body: &[u8]) -> Result<DeleteOptions> {
+        Self::decode_as(q, body, None)
+    }
+
+    /// [`DeleteOptions::decode`] with the request's `Content-Type`: a YAML
+    /// body is read as YAML, as the negotiated input serializer does.
+    /// A body that does not decode is a 400 and nothing is deleted
+    /// (`handlers/delete.go`: `errors.NewBadRequest(err.Error())`).
+    pub fn decode_as(
+        q: &RawQuery,
+        body: &[u8],
+        content_type: Option<&str>,
+    ) -> Result<DeleteOptions> {
         let mut o = DeleteOptions {
             propagation_policy: q.get("propagationPolicy").map(str::to_string),
             grace_period_seconds: q
                 .get_i64("gracePeriodSeconds")
                 .map_err(ApiError::bad_request)?,
+            orphan_dependents: q.get_bool("orphanDependents"),
             dry_run: q.get_all("dryRun").iter().any(|v| !v.is_empty()),
             ..Default::default()
         };
@@ -206,16 +221,7 @@ impl DeleteOptions {
             .filter(|b| !b.is_ascii_whitespace())
             .count();
         if trimmed > 0 {
-            // A protobuf body (typed client-go clients) starts with `k8s\0`.
-            let v: serde_json::Value = if body.starts_with(crate::api::protobuf::MAGIC) {
-                crate::api::protobuf::decode(body).map_err(|e| {
-                    ApiError::bad_request(format!("failed to decode DeleteOptions: {}", e.message))
-                })?
-            } else {
-                serde_json::from_slice(body).map_err(|e| {
-                    ApiError::bad_request(format!("failed to decode DeleteOptions: {e}"))
-                })?
-            };
+            let v = decode_delete_options_body(body, content_type)?;
             let s = |p: &[&str]| {
                 let mut cur = &v;
                 for k in p {
@@ -232,6 +238,9 @@ impl DeleteOptions {
             {
                 o.grace_period_seconds = Some(g);
             }
+            if let Some(b) = v.get("orphanDependents").and_then(serde_json::Value::as_bool) {
+                o.orphan_dependents = Some(b);
+            }
             if let Some(d) = v.get("dryRun").and_then(serde_json::Value::as_array) {
                 o.dry_run |= !d.is_empty();
                 dry_run_values.extend(d.iter().filter_map(|x| x.as_str().map(str::to_string)));
@@ -239,6 +248,16 @@ impl DeleteOptions {
         }
         // `ValidateDeleteOptions`: propagation policy, then dry run, one 422.
         let mut causes = Vec::new();
+        if let (Some(_), Some(p)) = (o.orphan_dependents, &o.propagation_policy) {
+            causes.push(cause(
+                "FieldValueInvalid",
+                "propagationPolicy",
+                format!(
+                    "Invalid value: {}: orphanDependents and deletionPropagation cannot be both set",
+                    go_quote(p)
+                ),
+            ));
+        }
         if let Some(p) = &o.propagation_policy {
             if !matches!(p.as_str(), "Foreground" | "Background" | "Orphan") {
                 causes.push(cause(
@@ -270,8 +289,70 @@ impl DeleteOptions {
                 causes,
             ));
         }
+        // `DeletionFinalizersForGarbageCollection`: the deprecated flag
+        // reads as the policy it stands for.
+        if o.propagation_policy.is_none() {
+            if let Some(orphan) = o.orphan_dependents {
+                o.propagation_policy =
+                    Some(if orphan { "Orphan" } else { "Background" }.to_string());
+            }
+        }
         Ok(o)
     }
+}
+
+/// Decodes a DeleteOptions body as the meta codecs do: protobuf, YAML or
+/// JSON; `findKind` first (a document that is no object fails there), then
+/// the typed decode into `metav1.DeleteOptions` (Go's type errors).
+fn decode_delete_options_body(
+    body: &[u8],
+    content_type: Option<&str>,
+) -> Result<serde_json::Value> {
+    use serde_json::Value;
+    // A protobuf body (typed client-go clients) starts with `k8s\0`.
+    if body.starts_with(crate::api::protobuf::MAGIC) {
+        return crate::api::protobuf::decode(body)
+            .map_err(|e| ApiError::delete_options_undecodable(&e.message));
+    }
+    let yaml = content_type.is_some_and(|c| {
+        let c = c.split(';').next().unwrap_or("").trim();
+        c.eq_ignore_ascii_case("application/yaml")
+    });
+    let v: Value = if yaml {
+        let y: serde_yaml::Value = serde_yaml::from_slice(body).map_err(|e| {
+            // UNVERIFIED: serde_yaml's texts differ from sigs.k8s.io/yaml's.
+            ApiError::delete_options_undecodable(&format!(
+                "error converting YAML to JSON: {e}"
+            ))
+        })?;
+        serde_json::to_value(y)
+            .map_err(|e| ApiError::delete_options_undecodable(&e.to_string()))?
+    } else {
+        if let Err(e) = crate::api::decode::go_json_check(body) {
+            return Err(ApiError::delete_options_undecodable(&format!(
+                "couldn't get version/kind; json parse error: {e}"
+            )));
+        }
+        match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'[') => Value::Array(Vec::new()),
+            _ => serde_json::from_slice(body)
+                .map_err(|e| ApiError::delete_options_undecodable(&e.to_string()))?,
+        }
+    };
+    match &v {
+        Value::Object(_) | Value::Null => {}
+        other => {
+            return Err(ApiError::delete_options_undecodable(&format!(
+                "couldn't get version/kind; json parse error: json: cannot unmarshal {} into Go value of type {}",
+                crate::api::decode::go_json_type(other),
+                crate::api::decode::TYPE_META_STRUCT
+            )))
+        }
+    }
+    if let Some(e) = crate::api::objects::validation::go_decode_error("DeleteOptions", &v) {
+        return Err(ApiError::delete_options_undecodable(&e));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]

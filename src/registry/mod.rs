@@ -142,6 +142,48 @@ impl ResourceDef {
     }
 }
 
+/// Built-in resources whose etcd key prefix is not their name
+/// (`SpecialDefaultResourcePrefixes`,
+/// `pkg/kubeapiserver/default_storage_factory_builder.go`).
+#[rustfmt::skip]
+const SPECIAL_ETCD_PREFIXES: &[(&str, &str, &str)] = &[
+    ("", "replicationcontrollers", "controllers"),
+    ("", "endpoints", "services/endpoints"),
+    ("", "nodes", "minions"),
+    ("", "services", "services/specs"),
+    ("extensions", "ingresses", "ingress"),
+    ("networking.k8s.io", "ingresses", "ingress"),
+];
+
+/// API groups served by their own apiservers (apiextensions, aggregator),
+/// whose keys carry the group as custom resources' do.
+const GROUP_PREFIXED: &[&str] = &["apiextensions.k8s.io", "apiregistration.k8s.io"];
+
+impl ResourceDef {
+    /// The etcd key kube-apiserver stores the object under:
+    /// `/registry/<prefix>/<namespace>/<name>` (cluster-scoped: no
+    /// namespace). Built-ins use their resource name (or the special
+    /// prefix); custom resources `<group>/<resource>`.
+    pub fn etcd_key(&self, namespace: &str, name: &str) -> String {
+        let custom = !self.response_kind.version.is_empty();
+        let prefix = match SPECIAL_ETCD_PREFIXES
+            .iter()
+            .find(|(g, r, _)| *g == self.group && *r == self.resource)
+        {
+            Some((_, _, p)) => (*p).to_string(),
+            None if custom || GROUP_PREFIXED.contains(&self.group.as_str()) => {
+                format!("{}/{}", self.group, self.resource)
+            }
+            None => self.resource.to_lowercase(),
+        };
+        if namespace.is_empty() {
+            format!("/registry/{prefix}/{name}")
+        } else {
+            format!("/registry/{prefix}/{namespace}/{name}")
+        }
+    }
+}
+
 /// "apps/v1", or "v1" for the core group (`schema.GroupVersion.String()`).
 pub fn group_version_string(group: &str, version: &str) -> String {
     if group.is_empty() {

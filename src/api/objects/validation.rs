@@ -98,6 +98,11 @@ fn immutable(field: impl Into<String>, printed: &str) -> FieldCause {
     invalid_raw(field, printed, "field is immutable")
 }
 
+/// `ValidateImmutableField`'s cause: `field: Invalid value: <printed>: field is immutable`.
+pub fn immutable_cause(field: &str, printed: &str) -> FieldCause {
+    immutable(field, printed)
+}
+
 /// Go's `%#v` of a `map[string]string` (keys sorted, as fmt prints maps).
 fn go_map_literal(m: Option<&Map<String, Value>>) -> String {
     match m {
@@ -1330,6 +1335,13 @@ pub fn check_decodable(group: &str, version: &str, kind: &str, obj: &Value) -> R
     }
 }
 
+/// The first error Go's `encoding/json` gives decoding `obj` into the Go
+/// type of `kind` (`json: cannot unmarshal string into Go struct field
+/// DeleteOptions.gracePeriodSeconds of type int64`), without any prefix.
+pub fn go_decode_error(kind: &str, obj: &Value) -> Option<String> {
+    decode::check(kind, obj).err()
+}
+
 /// Validates an object to be created.
 pub fn validate_create(group: &str, resource: &str, obj: &Value) -> Vec<FieldCause> {
     let mut errs = Vec::new();
@@ -1667,6 +1679,23 @@ mod decode {
             ("ports", Slice("[]v1.EndpointPort", &ENDPOINT_PORT)),
         ];
         const META_ONLY: &[(&str, T)] = &[("metadata", OBJECT_META)];
+        const DELETE_OPTIONS_FIELDS: &[(&str, T)] = &[
+            ("kind", STRING),
+            ("apiVersion", STRING),
+            ("gracePeriodSeconds", INT64),
+            (
+                "preconditions",
+                Struct(
+                    "v1.Preconditions",
+                    "Preconditions",
+                    &[("uid", Str("types.UID")), ("resourceVersion", STRING)],
+                ),
+            ),
+            ("orphanDependents", Bool),
+            ("propagationPolicy", Str("v1.DeletionPropagation")),
+            ("dryRun", STRINGS),
+            ("ignoreStoreReadErrorWithClusterBreakingPotential", Bool),
+        ];
         let (name, fields): (&'static str, &'static [(&'static str, T)]) = match kind {
             "ConfigMap" => ("ConfigMap", CM_FIELDS),
             "Secret" => ("Secret", SECRET_FIELDS),
@@ -1676,6 +1705,7 @@ mod decode {
             "Namespace" => ("Namespace", NS_FIELDS),
             "Lease" => ("Lease", LEASE_FIELDS),
             "EndpointSlice" => ("EndpointSlice", ES_FIELDS),
+            "DeleteOptions" => ("DeleteOptions", DELETE_OPTIONS_FIELDS),
             "ReplicaSet"
             | "StatefulSet"
             | "DaemonSet"

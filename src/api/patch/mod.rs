@@ -11,6 +11,7 @@
 pub mod apply;
 pub mod schema;
 pub mod strategic;
+pub mod typed;
 
 use crate::api::decode::{go_json_check, go_json_type};
 use crate::api::error::{cause, ApiError, Result};

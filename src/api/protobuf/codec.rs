@@ -421,6 +421,43 @@ fn read_varint(b: &mut &[u8]) -> Result<u64, ProtoError> {
 
 /// Decodes a message body into its JSON form.
 pub(crate) fn decode_message(m: &Message, b: &[u8]) -> Result<Value, ProtoError> {
+    let _depth = DepthGuard::enter()?;
+    decode_message_at(m, b)
+}
+
+/// How deep nested messages may go. Schemas nest messages a handful of
+/// levels, except `JSONSchemaProps` (CRDs), which can nest without end: the
+/// limit keeps a hostile body from overflowing the stack. UNVERIFIED: the
+/// real server's gogo-generated decoders have no limit (Go stacks grow);
+/// protobuf-go's `RecursionLimit` default is 10000 and its text is this one.
+const MAX_MESSAGE_DEPTH: usize = 1000;
+
+thread_local! {
+    static DEPTH: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts one level of message nesting while it lives.
+struct DepthGuard;
+
+impl DepthGuard {
+    fn enter() -> Result<DepthGuard, ProtoError> {
+        DEPTH.with(|d| {
+            if d.get() >= MAX_MESSAGE_DEPTH {
+                return err("exceeded maximum recursion depth");
+            }
+            d.set(d.get() + 1);
+            Ok(DepthGuard)
+        })
+    }
+}
+
+impl Drop for DepthGuard {
+    fn drop(&mut self) {
+        DEPTH.with(|d| d.set(d.get().saturating_sub(1)));
+    }
+}
+
+fn decode_message_at(m: &Message, b: &[u8]) -> Result<Value, ProtoError> {
     let fields = read_fields(b)?;
     let get = |tag: u32| {
         fields

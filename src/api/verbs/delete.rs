@@ -328,7 +328,14 @@ fn remove_finalizer(state: &ApiState, gr: &GroupResource, key: &ObjectKey, final
 /// DELETE one object.
 pub(crate) async fn delete(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let n = rr.negotiate(Endpoint::Write)?;
-    let opts = DeleteOptions::decode(&rr.req.query, &rr.req.body)?;
+    let opts = DeleteOptions::decode_as(
+        &rr.req.query,
+        &rr.req.body,
+        rr.req
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    )?;
     let key = ObjectKey::new(rr.namespace(), rr.name());
     match delete_one(rr.state, &rr.def, &rr.gr, &key, &opts)? {
         Outcome::Pending(obj) => respond_object(rr, &n, 200, &obj),
@@ -378,7 +385,14 @@ pub(crate) async fn delete_collection(rr: &ResourceRequest<'_>) -> Result<ApiRes
         .field_selector
         .check_supported(&rr.def.group, &rr.def.resource)
         .map_err(ApiError::bad_request)?;
-    let opts = DeleteOptions::decode(&rr.req.query, &rr.req.body)?;
+    let opts = DeleteOptions::decode_as(
+        &rr.req.query,
+        &rr.req.body,
+        rr.req
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok()),
+    )?;
     let snapshot = rr
         .state
         .store

@@ -39,6 +39,23 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 /// How long a WatchList waits for a future resourceVersion before failing.
+/// When a watch ends, as `ListResource` computes it: `time.Duration(n) *
+/// time.Second` in Go's wrapping int64 nanoseconds; 0 (or absent) is
+/// `minRequestTimeout * (1 + rand)` (1800 s); a negative product fires the
+/// timer at once. A client-given number never overflows an `Instant`.
+/// UNVERIFIED: the immediate end for negative values is read from
+/// `handlers/get.go` and `watch.go` (`realTimeoutFactory`), not recorded.
+fn watch_deadline(now: Instant, timeout_seconds: Option<i64>) -> Instant {
+    let nanos = timeout_seconds.unwrap_or(0).wrapping_mul(1_000_000_000);
+    let timeout = match nanos {
+        0 => Duration::from_secs(rand::random_range(1800..3600)),
+        n if n < 0 => Duration::ZERO,
+        n => Duration::from_nanos(n as u64),
+    };
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 const FUTURE_RV_WAIT: Duration = Duration::from_secs(3);
 /// Delay of the first unannotated bookmark after the initial-events-end one.
 const FIRST_BOOKMARK_AFTER: Duration = Duration::from_secs(1);
@@ -315,11 +332,7 @@ pub(crate) async fn watch(
     } else {
         table::IncludeObject::Metadata
     };
-    let timeout = match opts.timeout_seconds {
-        Some(s) if s > 0 => Duration::from_secs(s as u64),
-        _ => Duration::from_secs(rand::random_range(1800..3600)),
-    };
-    let deadline = Instant::now() + timeout;
+    let deadline = watch_deadline(Instant::now(), opts.timeout_seconds);
     let store = Arc::clone(&rr.state.store);
     let gr = rr.gr.clone();
     let initial_events = match opts.send_initial_events {

@@ -360,9 +360,32 @@ fn prepare_update(
 ) -> Result<Value> {
     let def = &rr.def;
     let name = rr.name();
+    // A uid in the body: a PUT makes it a storage precondition (409, checked
+    // before anything else); a patch keeps it and validation refuses the
+    // change (`ValidateObjectMetaUpdate`: 422 field is immutable).
+    let uid = meta_str(&obj, "uid");
+    let old_uid = meta_str(old, "uid");
+    let uid_changed = !uid.is_empty() && uid != old_uid;
+    if uid_changed && rr.req.method == http::Method::PUT {
+        return Err(ApiError::update_uid_precondition(
+            &def.group,
+            &def.resource,
+            name,
+            &def.etcd_key(rr.namespace(), name),
+            uid,
+            old_uid,
+        ));
+    }
     let rv = meta_str(&obj, "resourceVersion").to_string();
     if !rv.is_empty() && rv != meta_str(old, "resourceVersion") {
         return Err(ApiError::stale_update(&def.group, &def.resource, name));
+    }
+    if uid_changed {
+        return Err(invalid(
+            def,
+            name,
+            vec![validation::immutable_cause("metadata.uid", &go_quote(uid))],
+        ));
     }
     {
         let meta = meta_mut(&mut obj);
@@ -515,13 +538,8 @@ pub(crate) async fn update(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     let (mut obj, _, unknown) = decode_body(rr, format)?;
     reconcile_namespace(&rr.def, &mut obj, rr.namespace())?;
     let body_name = meta_str(&obj, "name").to_string();
-    if body_name.is_empty() {
-        meta_mut(&mut obj).insert("name".into(), Value::String(rr.name().into()));
-    } else if body_name != rr.name() {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({body_name}) does not match the name on the URL ({})",
-            rr.name()
-        )));
+    if body_name != rr.name() {
+        return Err(ApiError::name_mismatch(&body_name, rr.name()));
     }
     let stored = commit_update(rr, |_| Ok(obj.clone()), dry_run)?;
     respond_object(rr, &n, 200, &stored).map(|r| with_warnings(r, &unknown))
@@ -669,10 +687,7 @@ fn typed_patch_result(
 fn check_patched_name(rr: &ResourceRequest<'_>, obj: &Value) -> Result<()> {
     let name = meta_str(obj, "name");
     if name != rr.name() {
-        return Err(ApiError::bad_request(format!(
-            "the name of the object ({name}) does not match the name on the URL ({})",
-            rr.name()
-        )));
+        return Err(ApiError::name_mismatch(name, rr.name()));
     }
     let ns = meta_str(obj, "namespace");
     if !rr.namespace().is_empty() && !ns.is_empty() && ns != rr.namespace() {
@@ -762,31 +777,54 @@ fn apply_config(rr: &ResourceRequest<'_>) -> Result<Value> {
     {
         return Err(ApiError::bad_request("metadata.managedFields must be nil"));
     }
-    // Fields the type does not declare fail the typed conversion (a plain
-    // error: 500 without a reason).
-    let mut probe = config.clone();
-    let mut unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut probe);
-    unknown.extend(crd::prune(rr.state, def, &mut probe));
-    if !unknown.is_empty() {
-        let errs: Vec<String> = unknown
-            .iter()
-            .map(|p| format!(".{p}: field not declared in schema"))
-            .collect();
-        let errs = if errs.len() == 1 {
-            errs[0].clone()
-        } else {
-            format!("errors:\n  {}", errs.join("\n  "))
-        };
-        return Err(ApiError::unconverted(
-            500,
-            format!(
-                "failed to create typed patch object ({}/{}; {g}/{v}, Kind={kind}): {errs}",
-                meta_str(&config, "namespace"),
-                meta_str(&config, "name")
-            ),
+    // Values of the wrong type and fields the type does not declare fail
+    // the typed conversion (a plain error: 500 without a reason), before
+    // anything merges: nothing is stored.
+    let errs = match crate::api::openapi::builtin_schema(&def.group, &def.version, &def.kind) {
+        Some((defs, root)) if !crd::is_custom_resource(def) => {
+            patches::typed::errors(defs, root, &config)
+        }
+        _ => {
+            let mut probe = config.clone();
+            let mut unknown =
+                crate::api::unknown_fields::prune(&def.group, &def.kind, &mut probe);
+            unknown.extend(crd::prune(rr.state, def, &mut probe));
+            unknown
+                .iter()
+                .map(|p| format!(".{p}: field not declared in schema"))
+                .collect()
+        }
+    };
+    if !errs.is_empty() {
+        return Err(ApiError::typed_patch_failed(
+            meta_str(&config, "namespace"),
+            meta_str(&config, "name"),
+            &gvk_string(g, v, kind),
+            &patches::typed::join(&errs),
         ));
     }
     Ok(config)
+}
+
+/// `schema.GroupVersionKind.String()`: `/v1, Kind=ConfigMap`.
+fn gvk_string(group: &str, version: &str, kind: &str) -> String {
+    format!("{group}/{version}, Kind={kind}")
+}
+
+/// The merged object converts to the Go type (`toVersioned` in
+/// `structuredmerge.go`): a value SMD takes as a string but Go cannot
+/// decode (non-base64 `[]byte`) fails here, before anything is stored.
+fn check_applied_object(rr: &ResourceRequest<'_>, config: &Value, obj: &Value) -> Result<()> {
+    let def = &rr.def;
+    match validation::go_decode_error(&def.kind, obj) {
+        None => Ok(()),
+        Some(e) => Err(ApiError::applied_object_unconvertible(
+            meta_str(config, "namespace"),
+            meta_str(config, "name"),
+            &gvk_string(&def.group, &def.version, &def.kind),
+            &e,
+        )),
+    }
 }
 
 /// Server-side apply: merges into the live object, or creates it (201).
@@ -819,6 +857,7 @@ fn apply_patch(
         }
         let config = apply_config(rr)?;
         let obj = patches::apply::apply(None, &config, &ctx)?;
+        check_applied_object(rr, &config, &obj)?;
         check_patched_name(rr, &obj)?;
         return apply_create(rr, n, obj, opts.dry_run);
     }
@@ -828,6 +867,7 @@ fn apply_patch(
             let config = apply_config(rr)?;
             let live = super::present(def, old);
             let obj = patches::apply::apply(Some(&live), &config, &ctx)?;
+            check_applied_object(rr, &config, &obj)?;
             check_patched_name(rr, &obj)?;
             Ok(obj)
         },
