@@ -11,6 +11,7 @@ mod kube_client;
 mod kubectl;
 mod kubectl_writes;
 mod lifecycle;
+mod limits;
 mod openapi;
 mod patch;
 mod profiles;
