@@ -83,7 +83,13 @@ pub async fn serve(
 ) {
     let Some(acceptor) = acceptor else {
         let state = Arc::new(ConnState::new(timeouts, false));
-        return run(Guarded::new(stream, Arc::clone(&state)), app, state, shutdown).await;
+        return run(
+            Guarded::new(stream, Arc::clone(&state)),
+            app,
+            state,
+            shutdown,
+        )
+        .await;
     };
     let tls = match tokio::time::timeout(timeouts.read_header, acceptor.accept(stream)).await {
         Ok(Ok(tls)) => tls,

@@ -169,11 +169,15 @@ mod tests {
         let exact = Full::new(Bytes::from(vec![b'x'; 10]));
         assert_eq!(read_body(exact, 10).await.map(|b| b.len()).ok(), Some(10));
         let over = Full::new(Bytes::from(vec![b'x'; 11]));
-        assert!(matches!(read_body(over, 10).await, Err(BodyError::TooLarge)));
+        assert!(matches!(
+            read_body(over, 10).await,
+            Err(BodyError::TooLarge)
+        ));
         // A body of unknown length is cut at the limit.
-        let chunks = futures::stream::iter(
-            (0..4).map(|_| Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from_static(b"abcd")))),
-        );
+        let chunks =
+            futures::stream::iter((0..4).map(|_| {
+                Ok::<_, std::io::Error>(http_body::Frame::data(Bytes::from_static(b"abcd")))
+            }));
         assert!(matches!(
             read_body(StreamBody::new(chunks), 10).await,
             Err(BodyError::TooLarge)

@@ -144,7 +144,10 @@ impl MockServerBuilder {
 
     /// Connection timeouts (default kube-apiserver's: headers within 32 s,
     /// idle keep-alive connections closed after 90 s). Tests use short ones.
-    pub fn connection_timeouts(mut self, timeouts: crate::http::limits::ConnectionTimeouts) -> Self {
+    pub fn connection_timeouts(
+        mut self,
+        timeouts: crate::http::limits::ConnectionTimeouts,
+    ) -> Self {
         self.connection_timeouts = timeouts;
         self
     }

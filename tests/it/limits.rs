@@ -485,7 +485,10 @@ async fn accept_loop_backs_off_at_the_fd_limit() {
     let stderr = child.stderr.take().expect("stderr");
     let (tx, rx) = std::sync::mpsc::channel::<(Instant, String)>();
     std::thread::spawn(move || {
-        for line in std::io::BufReader::new(stderr).lines().map_while(Result::ok) {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
             if tx.send((Instant::now(), line)).is_err() {
                 break;
             }
@@ -521,7 +524,8 @@ async fn accept_loop_backs_off_at_the_fd_limit() {
             errors.push(at);
         }
     }
-    let cpu = kubemock::bench::target::cpu_seconds(pid).unwrap_or(0.0) - cpu_at_first.unwrap_or(0.0);
+    let cpu =
+        kubemock::bench::target::cpu_seconds(pid).unwrap_or(0.0) - cpu_at_first.unwrap_or(0.0);
     let wall = errors[7] - errors[0];
     eprintln!("at the fd limit: 8 accept errors over {wall:?}, server CPU {cpu:.2} s");
     // 5 + 10 + 20 + 40 + 80 + 160 + 320 ms between the first and the eighth.
