@@ -22,11 +22,15 @@
 //!   request head, HTTP/2 settings of kube-apiserver (100 streams, 256 KiB
 //!   frames and stream windows).
 //!
+//! - **Unparsable requests**: hyper's bare automatic answers (400, 414,
+//!   431 with no body) are replaced on the wire by Go's plain-text ones
+//!   (`431 Request Header Fields Too Large`, `Connection: close`).
+//!
 //! Differences left (hyper's, not Go's): an HTTP/1 request line whose target
-//! is longer than 65,534 bytes gets hyper's empty 414 (Go accepts up to the
-//! 1 MiB header limit); a head over the limit gets an empty 431 (Go writes
-//! `431 Request Header Fields Too Large` as text); more than
-//! [`limits::MAX_HEADERS`] headers get an empty 431 (Go has no count limit).
+//! is longer than 65,534 bytes (the `http` crate's URI limit) is refused with
+//! 414 `414 URI Too Long` (Go accepts up to the 1 MiB header limit and has
+//! no 414); more than [`limits::MAX_HEADERS`] headers get 431 (Go has no
+//! count limit, only the byte limit).
 //! The discard of an unread body is bounded by `ReadHeaderTimeout` (Go
 //! waits as long as the client keeps the connection open).
 //!
@@ -497,6 +501,44 @@ impl http_body::Body for Tracked {
     }
 }
 
+/// hyper's automatic answers to requests it cannot parse (status line
+/// start) and the text Go's `conn.serve` writes instead: a plain-text body
+/// and `Connection: close`. Go sends 431 for a head over `MaxHeaderBytes`
+/// and 400 for a malformed request; it has no URI limit of its own (a
+/// target over hyper's 65,534 bytes gets a 414 in Go's style).
+const PARSE_ERROR_ANSWERS: [(&[u8], &str); 3] = [
+    (b"HTTP/1.1 400 ", "400 Bad Request"),
+    (b"HTTP/1.1 414 ", "414 URI Too Long"),
+    (b"HTTP/1.1 431 ", "431 Request Header Fields Too Large"),
+];
+
+/// Go's answer for `text` (`"HTTP/1.1 " + publicErr + errorHeaders + publicErr`).
+fn go_parse_error_answer(text: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 {text}\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n{text}"
+    )
+    .into_bytes()
+}
+
+/// Go's answer in place of `head` when `head` is one of hyper's automatic
+/// parse-error answers: a bare head with only `connection: close`,
+/// `content-length: 0` and `date` (every answer of the router carries
+/// `audit-id` as well).
+fn replace_parse_error_answer(head: &[u8]) -> Option<Vec<u8>> {
+    if head.len() > 256 || !head.ends_with(b"\r\n\r\n") {
+        return None;
+    }
+    let (_, text) = PARSE_ERROR_ANSWERS
+        .iter()
+        .find(|(prefix, _)| head.starts_with(prefix))?;
+    let text_head = std::str::from_utf8(head).ok()?;
+    let bare =
+        text_head.trim_end().lines().skip(1).all(|l| {
+            l == "content-length: 0" || l == "connection: close" || l.starts_with("date: ")
+        });
+    bare.then(|| go_parse_error_answer(text))
+}
+
 /// Reads discarded per turn while lingering, before yielding.
 const LINGER_READS_PER_TURN: usize = 64;
 
@@ -508,6 +550,9 @@ struct Guarded<T> {
     state: Arc<ConnState>,
     shut: bool,
     linger: Option<Pin<Box<Sleep>>>,
+    /// Go's answer being written in place of hyper's: bytes, how many are
+    /// written, and the length of hyper's write to report once done.
+    rewrite: Option<(Vec<u8>, usize, usize)>,
 }
 
 impl<T> Guarded<T> {
@@ -517,7 +562,35 @@ impl<T> Guarded<T> {
             state,
             shut: false,
             linger: None,
+            rewrite: None,
         }
+    }
+
+    /// Go's answer if `head` is hyper's parse-error answer on an HTTP/1
+    /// connection with no request in flight.
+    fn parse_error_answer(&self, head: &[u8]) -> Option<Vec<u8>> {
+        let answer = replace_parse_error_answer(head)?;
+        let c = self.state.lock();
+        (c.active == 0 && !c.h2).then_some(answer)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> Guarded<T> {
+    /// Writes the pending replacement; `Ready(n)` with hyper's length once
+    /// all of it is out.
+    fn poll_rewrite(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        while let Some((bytes, written, _)) = self.rewrite.as_mut() {
+            if *written == bytes.len() {
+                let (_, _, reported) = self.rewrite.take().unwrap_or_default();
+                return Poll::Ready(Ok(reported));
+            }
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &bytes[*written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            *written += n;
+        }
+        Poll::Ready(Ok(0))
     }
 }
 
@@ -542,7 +615,16 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let this = &mut *self;
+        if this.rewrite.is_none() {
+            if let Some(answer) = this.parse_error_answer(buf) {
+                this.rewrite = Some((answer, 0, buf.len()));
+            }
+        }
+        if this.rewrite.is_some() {
+            return this.poll_rewrite(cx);
+        }
+        Pin::new(&mut this.inner).poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -550,7 +632,19 @@ impl<T: AsyncRead + AsyncWrite + Unpin> AsyncWrite for Guarded<T> {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let this = &mut *self;
+        if this.rewrite.is_none() {
+            let mut parts = bufs.iter().filter(|b| !b.is_empty());
+            if let (Some(head), None) = (parts.next(), parts.next()) {
+                if let Some(answer) = this.parse_error_answer(head) {
+                    this.rewrite = Some((answer, 0, head.len()));
+                }
+            }
+        }
+        if this.rewrite.is_some() {
+            return this.poll_rewrite(cx);
+        }
+        Pin::new(&mut this.inner).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -605,6 +699,20 @@ mod tests {
             read_header: Duration::from_secs(3),
             idle: Duration::from_secs(9),
         }
+    }
+
+    #[test]
+    fn hyper_parse_error_answers_become_go_text() {
+        let hyper = b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\ndate: Mon, 07 Dec 2026 09:00:00 GMT\r\n\r\n";
+        let go = replace_parse_error_answer(hyper).expect("replaced");
+        assert_eq!(
+            String::from_utf8(go).expect("utf8"),
+            "HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n431 Request Header Fields Too Large"
+        );
+        // A router answer (more headers) is left alone.
+        let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\naudit-id: x\r\n\r\n";
+        assert_eq!(replace_parse_error_answer(ours), None);
+        assert_eq!(replace_parse_error_answer(b"HTTP/1.1 200 OK\r\n\r\n"), None);
     }
 
     fn kind(s: &ConnState) -> Option<Expired> {

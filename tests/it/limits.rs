@@ -82,11 +82,22 @@ async fn read_response(s: &mut (impl AsyncRead + Unpin)) -> Raw {
     };
     let head = String::from_utf8_lossy(&buf[..head_end]).to_ascii_lowercase();
     let status = head[9..12].parse().expect("status code");
-    let len: usize = head
+    let len: Option<usize> = head
         .lines()
         .find_map(|l| l.strip_prefix("content-length:"))
-        .map_or(0, |v| v.trim().parse().expect("content-length"));
+        .map(|v| v.trim().parse().expect("content-length"));
     let mut body = buf[head_end..].to_vec();
+    let Some(len) = len else {
+        // Go's plain-text error answers: the body ends with the connection.
+        assert!(head.contains("connection: close"), "{head}");
+        loop {
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&chunk[..n]),
+            }
+        }
+        return Raw { status, head, body };
+    };
     while body.len() < len {
         let n = s.read(&mut chunk).await.expect("read body");
         assert!(n > 0, "connection closed inside the body");
@@ -544,4 +555,55 @@ async fn accept_loop_backs_off_at_the_fd_limit() {
     assert_eq!(served, 200);
     let _ = child.kill();
     let _ = child.wait();
+}
+
+/// Sends `head` (a whole request head) on a fresh connection; the answer.
+async fn raw_exchange(server: &MockServer, head: &[u8]) -> Raw {
+    let mut s = TcpStream::connect(server.address()).await.expect("connect");
+    s.write_all(head).await.expect("write");
+    tokio::time::timeout(Duration::from_secs(30), read_response(&mut s))
+        .await
+        .expect("an answer")
+}
+
+fn get_with(target: &str, headers: &str) -> Vec<u8> {
+    format!("GET {target} HTTP/1.1\r\nHost: x\r\n{headers}\r\n").into_bytes()
+}
+
+/// Go reads heads up to 1 MiB (+4 KiB) with any number of headers; what
+/// it refuses gets a plain-text answer, never an empty one.
+#[tokio::test]
+async fn large_heads_are_accepted_or_refused_with_a_body() {
+    let server = plain(Default::default()).await;
+    // 2,000 headers (hyper's default would refuse more than 100).
+    let many: String = (0..2000).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let r = raw_exchange(&server, &get_with("/version", &many)).await;
+    assert_eq!(r.status, 200, "{}", r.head);
+    // A 600 KiB header value: within MaxHeaderBytes.
+    let big = format!("X-Big: {}\r\n", "v".repeat(600 * 1024));
+    let r = raw_exchange(&server, &get_with("/version", &big)).await;
+    assert_eq!(r.status, 200, "{}", r.head);
+    // A 60 KiB target.
+    let target = format!("/version?x={}", "a".repeat(60 * 1024));
+    let r = raw_exchange(&server, &get_with(&target, "")).await;
+    assert_eq!(r.status, 200, "{}", r.head);
+    // Over the header limit: Go's 431, byte for byte.
+    let huge = format!("X-Big: {}\r\n", "v".repeat(1100 * 1024));
+    let r = raw_exchange(&server, &get_with("/version", &huge)).await;
+    assert_eq!(r.status, 431, "{}", r.head);
+    assert_eq!(r.body, b"431 Request Header Fields Too Large");
+    assert!(r.head.contains("content-type: text/plain; charset=utf-8"));
+    // A target over the `http` crate's 65,534 bytes (Go would serve it):
+    // 414 with a body in Go's style.
+    let target = format!("/version?x={}", "a".repeat(100 * 1024));
+    let r = raw_exchange(&server, &get_with(&target, "")).await;
+    assert_eq!(r.status, 414);
+    assert_eq!(r.body, b"414 URI Too Long");
+    // A malformed request: Go's 400.
+    let r = raw_exchange(&server, b"GET /version HTTP/1.1\r\nBad Header\r\n\r\n").await;
+    assert_eq!(r.status, 400);
+    assert_eq!(r.body, b"400 Bad Request");
+    // The server is fine.
+    let r = raw_exchange(&server, &get_with("/version", "")).await;
+    assert_eq!(r.status, 200);
 }
