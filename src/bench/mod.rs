@@ -7,7 +7,9 @@
 //! same objects to JSON lines in memory; list (one page, and pages of 500);
 //! creates and updates per second from concurrent clients; fan-out latency
 //! to W watchers with an in-order, nothing-lost check; resident memory idle
-//! and loaded vs the objects' JSON size.
+//! and loaded vs the objects' JSON size; a flood of 16 clients sending
+//! bodies over the 3 MiB limit (server RSS, and a GET's p50/p99 against
+//! the same GETs without the flood).
 
 pub mod target;
 
@@ -39,6 +41,8 @@ pub struct BenchOptions {
     pub fanout_rate: f64,
     /// Where to write the JSON report.
     pub json: Option<PathBuf>,
+    /// How long each body-flood phase runs.
+    pub flood: Duration,
 }
 
 impl BenchOptions {
@@ -53,6 +57,7 @@ impl BenchOptions {
             fanout_events: 40,
             fanout_rate: 20.0,
             json: None,
+            flood: Duration::from_secs(5),
         }
     }
 
@@ -67,6 +72,7 @@ impl BenchOptions {
             fanout_events: 5,
             fanout_rate: 50.0,
             json: None,
+            flood: Duration::from_millis(800),
         }
     }
 }
@@ -232,6 +238,10 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
     create_namespace(&endpoint, &client, &ns).await?;
     namespaces.push(ns.clone());
     writes(&endpoint, &client, &ns, opts.writes, &mut report).await?;
+    let server_pid = spawned.as_ref().map(Spawned::pid);
+    for streamed in [false, true] {
+        body_flood(&endpoint, server_pid, opts.flood, streamed, &mut report).await?;
+    }
     for &w in &opts.watchers {
         let ns = format!("bench-{run_id}-fan{w}");
         create_namespace(&endpoint, &client, &ns).await?;
@@ -511,6 +521,155 @@ async fn writes(
             n as f64 / secs.max(1e-9),
             "/s",
         );
+    }
+    Ok(())
+}
+
+/// Clients sending oversized bodies during a body flood.
+const FLOOD_CLIENTS: usize = 16;
+
+/// Resident memory of a process in bytes (Linux `/proc`).
+fn rss_of(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// GETs of one namespace, back to back for `d`; latencies in ms.
+async fn get_latencies(e: &Endpoint, client: &reqwest::Client, d: Duration) -> Result<Vec<f64>> {
+    let mut out = Vec::new();
+    let t_end = Instant::now() + d;
+    while Instant::now() < t_end || out.len() < 20 {
+        let t0 = Instant::now();
+        let r = e.get(client, "/api/v1/namespaces/default").send().await?;
+        if !r.status().is_success() {
+            bail!("GET during body flood: {}", r.status());
+        }
+        r.bytes().await?;
+        out.push(ms(t0.elapsed()));
+    }
+    Ok(out)
+}
+
+/// 16 clients send 3 MiB + 1 byte bodies (each refused with 413) while a
+/// normal GET is timed; the same GETs without the flood are the baseline.
+/// `streamed`: bodies without a declared length (read up to the limit);
+/// else with `Content-Length` (refused before reading).
+async fn body_flood(
+    e: &Endpoint,
+    server_pid: Option<u32>,
+    d: Duration,
+    streamed: bool,
+    report: &mut Report,
+) -> Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    let size = crate::http::limits::MAX_REQUEST_BODY_BYTES as usize + 1;
+    let label = format!(
+        "body flood ({FLOOD_CLIENTS} × 3 MiB+1, {})",
+        if streamed {
+            "streamed"
+        } else {
+            "Content-Length"
+        }
+    );
+    eprintln!("{label}");
+    let getter = e.client()?;
+    let quiet = get_latencies(e, &getter, d).await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let refused = Arc::new(AtomicU64::new(0));
+    let other = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let payload = bytes::Bytes::from(vec![b' '; size]);
+    let url = format!("{}/api/v1/namespaces/default/configmaps", e.url);
+    let mut flood = Vec::new();
+    for _ in 0..FLOOD_CLIENTS {
+        let client = e.client()?;
+        let (e, url, payload) = (e.clone(), url.clone(), payload.clone());
+        let (stop, refused, other, failed) = (
+            Arc::clone(&stop),
+            Arc::clone(&refused),
+            Arc::clone(&other),
+            Arc::clone(&failed),
+        );
+        flood.push(tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                let body = if streamed {
+                    let chunks: Vec<Result<bytes::Bytes, std::io::Error>> = payload
+                        .chunks(64 * 1024)
+                        .map(|c| Ok(payload.slice_ref(c)))
+                        .collect();
+                    reqwest::Body::wrap_stream(futures::stream::iter(chunks))
+                } else {
+                    reqwest::Body::from(payload.clone())
+                };
+                let rb = e
+                    .auth(client.post(&url))
+                    .header("content-type", "application/json")
+                    .body(body);
+                match rb.send().await {
+                    Ok(r) if r.status().as_u16() == 413 => {
+                        let _ = r.bytes().await;
+                        refused.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Ok(_) => {
+                        other.fetch_add(1, Ordering::Relaxed);
+                    }
+                    Err(_) => {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    let max_rss = Arc::new(AtomicU64::new(0));
+    let sampler = server_pid.map(|pid| {
+        let (stop, max_rss) = (Arc::clone(&stop), Arc::clone(&max_rss));
+        tokio::spawn(async move {
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(b) = rss_of(pid) {
+                    max_rss.fetch_max(b, Ordering::Relaxed);
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    });
+    let loaded = get_latencies(e, &getter, d).await;
+    stop.store(true, Ordering::Relaxed);
+    for h in flood {
+        let _ = h.await;
+    }
+    if let Some(h) = sampler {
+        let _ = h.await;
+    }
+    let loaded = loaded?;
+    if server_pid.is_some() {
+        let mib = max_rss.load(Ordering::Relaxed) as f64 / (1024.0 * 1024.0);
+        report.push(&label, "server RSS max during flood", mib, "MiB");
+    }
+    let (p50, p99, base99) = (
+        percentile(&loaded, 50.0),
+        percentile(&loaded, 99.0),
+        percentile(&quiet, 99.0),
+    );
+    report.push(&label, "GET p50 during flood", p50, "ms");
+    report.push_vs(
+        &label,
+        "GET p99 during flood (vs without)",
+        p99,
+        "ms",
+        base99,
+        if p99 > 0.0 { base99 / p99 } else { 0.0 },
+    );
+    report.push(&label, "GET p99 without flood", base99, "ms");
+    let refused = refused.load(Ordering::Relaxed);
+    let other = other.load(Ordering::Relaxed);
+    let failed = failed.load(Ordering::Relaxed);
+    report.push(&label, "bodies refused with 413", refused as f64, "");
+    report.push(&label, "other answers", other as f64, "");
+    report.push(&label, "transport errors", failed as f64, "");
+    if refused == 0 || other > 0 {
+        bail!("{label}: {refused} refused with 413, {other} other answers");
     }
     Ok(())
 }

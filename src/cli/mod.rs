@@ -158,6 +158,14 @@ pub struct ServeArgs {
     /// Answer requests no expectation matches with 400 and the diff.
     #[arg(long)]
     pub enforce_expectations: bool,
+    /// Seconds a connection may take to send a request's headers
+    /// (kube-apiserver's ReadHeaderTimeout: 32).
+    #[arg(long, default_value_t = 32)]
+    pub read_header_timeout: u64,
+    /// Seconds an idle keep-alive connection is kept (kube-apiserver's
+    /// IdleTimeout: 90).
+    #[arg(long, default_value_t = 90)]
+    pub idle_timeout: u64,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -218,6 +226,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
         b = b.expectations(file);
     }
+    b = b.connection_timeouts(crate::http::limits::ConnectionTimeouts {
+        read_header: std::time::Duration::from_secs(args.read_header_timeout),
+        idle: std::time::Duration::from_secs(args.idle_timeout),
+    });
     b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
         (true, _, _) => TlsMode::InsecureHttp,
         (false, Some(cert), Some(key)) => TlsMode::Files { cert, key },

@@ -3,8 +3,10 @@
 //! kube-apiserver runs around every handler (`DefaultBuildHandlerChain`):
 //! Audit-Id, authentication, `Cache-Control`, gzip.
 
+pub mod conn;
 pub mod cork;
 pub mod filters;
+pub mod limits;
 pub mod record;
 
 use crate::api::{self, ApiRequest, ApiResponse, ApiState, ResponseBody};
@@ -14,10 +16,6 @@ use axum::response::Response;
 use axum::Router;
 use http::{HeaderName, HeaderValue, StatusCode};
 use std::sync::Arc;
-
-/// Largest request body accepted (kube-apiserver's limit is 3 MiB per
-/// object; 100 MiB bounds a malicious client).
-const MAX_BODY: usize = 100 << 20;
 
 /// What the HTTP layer needs besides the API state.
 #[derive(Debug, Clone)]
@@ -71,31 +69,27 @@ pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
 
 async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_BODY).await {
-        Ok(b) => b,
-        Err(_) => {
-            let err = api::error::ApiError::from_status(crate::meta::Status::failure(
-                413,
-                "RequestEntityTooLarge",
-                "Request entity too large: limit is 3145728",
-            ));
-            let req = ApiRequest {
-                method: parts.method,
-                path: parts.uri.path().to_string(),
-                query: api::query::RawQuery::parse(parts.uri.query().unwrap_or("")),
-                headers: parts.headers,
-                body: bytes::Bytes::new(),
-            };
-            return into_response(api::render_error(&req, &err));
-        }
-    };
-    let api_req = ApiRequest {
+    let mut api_req = ApiRequest {
         method: parts.method,
         path: parts.uri.path().to_string(),
         query: api::query::RawQuery::parse(parts.uri.query().unwrap_or("")),
         headers: parts.headers,
-        body,
+        body: bytes::Bytes::new(),
     };
+    match limits::read_body(body, limits::MAX_REQUEST_BODY_BYTES).await {
+        Ok(b) => api_req.body = b,
+        Err(e) => {
+            let err = match e {
+                limits::BodyError::TooLarge => api::error::ApiError::from_status(
+                    limits::request_entity_too_large(limits::MAX_REQUEST_BODY_BYTES),
+                ),
+                // What `limitedReadBody`'s caller does with a read error
+                // (`scope.err` → 500 InternalError).
+                limits::BodyError::Read(msg) => api::error::ApiError::internal(msg),
+            };
+            return into_response(api::render_error(&api_req, &err));
+        }
+    }
     into_response(api::handle(&state, api_req).await)
 }
 

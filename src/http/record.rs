@@ -42,7 +42,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 /// Largest expectation file the control API accepts.
-const MAX_CONTROL_BODY: usize = 16 << 20;
+const MAX_CONTROL_BODY: u64 = 16 << 20;
 
 /// What the recording middlewares and the control API share.
 #[derive(Debug)]
@@ -372,7 +372,9 @@ pub async fn control(c: Arc<Control>, state: Arc<ApiState>, req: Request) -> Res
                 success("expectations removed")
             }
             Method::POST => {
-                let body = match axum::body::to_bytes(req.into_body(), MAX_CONTROL_BODY).await {
+                // Refused on a declared length before anything is buffered.
+                let body = match super::limits::read_body(req.into_body(), MAX_CONTROL_BODY).await
+                {
                     Ok(b) => b,
                     Err(_) => {
                         return status_response(Status::failure(

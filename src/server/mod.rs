@@ -13,9 +13,6 @@ use crate::profile::{parse_feature_gates, Profile};
 use crate::registry::Registry;
 use crate::store::{Store, StoreConfig};
 use anyhow::{anyhow, Context, Result};
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
@@ -57,6 +54,7 @@ pub struct MockServerBuilder {
     watch_history: usize,
     record: crate::record::RecorderConfig,
     expectations: Vec<crate::record::ExpectationFile>,
+    connection_timeouts: crate::http::limits::ConnectionTimeouts,
 }
 
 impl Default for MockServerBuilder {
@@ -72,6 +70,7 @@ impl Default for MockServerBuilder {
             watch_history: StoreConfig::default().history_limit,
             record: crate::record::RecorderConfig::default(),
             expectations: Vec::new(),
+            connection_timeouts: Default::default(),
         }
     }
 }
@@ -140,6 +139,16 @@ impl MockServerBuilder {
     /// Expectations in force from the start (`--expect FILE`).
     pub fn expectations(mut self, file: crate::record::ExpectationFile) -> Self {
         self.expectations.push(file);
+        self
+    }
+
+    /// Connection timeouts (default kube-apiserver's: headers within 32 s,
+    /// idle keep-alive connections closed after 90 s). Tests use short ones.
+    pub fn connection_timeouts(
+        mut self,
+        timeouts: crate::http::limits::ConnectionTimeouts,
+    ) -> Self {
+        self.connection_timeouts = timeouts;
         self
     }
 
@@ -234,7 +243,13 @@ impl MockServerBuilder {
                 control: Some(control),
             },
         );
-        let serve = tokio::spawn(accept_loop(listener, acceptor, app, shutdown_rx));
+        let serve = tokio::spawn(accept_loop(
+            listener,
+            acceptor,
+            app,
+            shutdown_rx,
+            self.connection_timeouts,
+        ));
 
         let kubeconfig = kubeconfig::render(
             &url,
@@ -403,61 +418,52 @@ impl Drop for MockServer {
     }
 }
 
+/// Accepts connections until shutdown, then waits (up to 5 s) for the
+/// open ones to finish. Accept errors (EMFILE at the fd limit, ...) are
+/// retried after a sleep that doubles from 5 ms to 1 s, as Go's
+/// `Server.Serve` does, instead of spinning (UNVERIFIED: from the Go source).
 async fn accept_loop(
     listener: TcpListener,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     app: axum::Router,
     mut shutdown: watch::Receiver<bool>,
+    timeouts: crate::http::limits::ConnectionTimeouts,
 ) {
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    // Every connection task holds a sender; all dropped = all finished.
+    let (open_tx, mut open_rx) = tokio::sync::mpsc::channel::<()>(1);
+    let mut backoff: Option<Duration> = None;
     loop {
-        let (stream, _) = tokio::select! {
-            r = listener.accept() => match r {
-                Ok(c) => c,
-                Err(e) => {
-                    tracing::warn!("accept: {e}");
-                    continue;
-                }
-            },
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
             _ = shutdown.wait_for(|v| *v) => break,
         };
-        let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
-        let acceptor = acceptor.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let result = match acceptor {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(tls) if tls.get_ref().1.alpn_protocol() == Some(b"h2") => {
-                        // HTTP/2: coalesce the frames of many streams (watchers).
-                        let io = TokioIo::new(crate::http::cork::Corked::new(tls));
-                        let conn = builder.serve_connection_with_upgrades(io, service);
-                        watcher.watch(conn.into_owned()).await
-                    }
-                    Ok(tls) => {
-                        let conn =
-                            builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
-                        watcher.watch(conn.into_owned()).await
-                    }
-                    Err(e) => {
-                        tracing::debug!("TLS handshake: {e}");
-                        return;
-                    }
-                },
-                None => {
-                    let conn =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    watcher.watch(conn.into_owned()).await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!("connection: {e}");
+        let stream = match accepted {
+            Ok((stream, _)) => {
+                backoff = None;
+                stream
             }
+            Err(e) => {
+                let delay = crate::http::limits::next_accept_backoff(backoff);
+                backoff = Some(delay);
+                tracing::warn!("http: Accept error: {e}; retrying in {delay:?}");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown.wait_for(|v| *v) => break,
+                }
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let (app, acceptor, shutdown) = (app.clone(), acceptor.clone(), shutdown.clone());
+        let open = open_tx.clone();
+        tokio::spawn(async move {
+            crate::http::conn::serve(stream, acceptor, app, timeouts, shutdown).await;
+            drop(open);
         });
     }
     drop(listener);
-    let _ = tokio::time::timeout(Duration::from_secs(5), graceful.shutdown()).await;
+    drop(open_tx);
+    let _ = tokio::time::timeout(Duration::from_secs(5), open_rx.recv()).await;
 }
 
 /// Reads a response body fully (for in-process API calls).

@@ -27,6 +27,8 @@ fn quick_bench_runs_every_workload() {
         "memory",
         "writes (16 clients)",
         "fan-out w=20",
+        "body flood (16 × 3 MiB+1, Content-Length)",
+        "body flood (16 × 3 MiB+1, streamed)",
     ] {
         assert!(
             rows.iter().any(|r| r["workload"] == workload),
@@ -49,6 +51,28 @@ fn quick_bench_runs_every_workload() {
             assert!(row["value"].as_f64().is_some_and(|v| v >= 0.0), "{row}");
         }
     }
+    // Every oversized body was refused with 413, and the server's memory
+    // was sampled during the flood.
+    for r in rows.iter().filter(|r| {
+        r["workload"]
+            .as_str()
+            .is_some_and(|w| w.starts_with("body flood"))
+    }) {
+        match r["metric"].as_str().unwrap_or("") {
+            "bodies refused with 413" => assert!(r["value"].as_f64() > Some(0.0), "{r}"),
+            "other answers" => assert_eq!(r["value"], 0.0, "{r}"),
+            "server RSS max during flood" if std::path::Path::new("/proc/self/stat").exists() => {
+                assert!(r["value"].as_f64() > Some(0.0), "{r}")
+            }
+            _ => {}
+        }
+    }
+    assert!(
+        rows.iter().any(
+            |r| r["metric"] == "GET p99 during flood (vs without)" && r["baseline"].is_number()
+        ),
+        "missing the GET p99 row with its baseline"
+    );
     // The table is printed too.
     assert!(String::from_utf8_lossy(&out.stdout).contains("| workload | metric |"));
 }

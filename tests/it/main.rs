@@ -1,9 +1,9 @@
 //! The one integration-test binary: every module is a test file (one link of
 //! the crate instead of one per file).
 
-mod common;
 mod bench;
 mod cli;
+mod common;
 mod conformance;
 mod crd;
 mod golden;
@@ -11,6 +11,7 @@ mod kube_client;
 mod kubectl;
 mod kubectl_writes;
 mod lifecycle;
+mod limits;
 mod openapi;
 mod patch;
 mod profiles;
