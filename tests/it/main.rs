@@ -17,3 +17,5 @@ mod profiles;
 mod protobuf;
 mod record;
 mod watch_clients;
+mod fuzz_http;
+mod fuzz_parsers;
