@@ -56,9 +56,21 @@ pub const PLAIN_TEXT_ERRORS: &[(u16, &str)] = &[
 /// The 5xx answers the real server gives: (code, text the Status message
 /// contains, when). Any other 5xx is a violation.
 pub const REAL_5XX: &[(u16, &str, &str)] = &[
-    (500, "failed to create typed patch object", "apply of a value of the wrong type"),
-    (500, "failed to convert new object", "apply whose result does not convert"),
-    (500, "strconv.ParseUint", "get or watch with a resourceVersion that is not a number"),
+    (
+        500,
+        "failed to create typed patch object",
+        "apply of a value of the wrong type",
+    ),
+    (
+        500,
+        "failed to convert new object",
+        "apply whose result does not convert",
+    ),
+    (
+        500,
+        "strconv.ParseUint",
+        "get or watch with a resourceVersion that is not a number",
+    ),
 ];
 
 /// What to run.
@@ -224,14 +236,26 @@ impl FuzzRequest {
     fn summary(&self) -> String {
         let cut = |s: &str, n: usize| -> String {
             if s.chars().count() > n {
-                format!("{}… ({} bytes)", s.chars().take(n).collect::<String>(), s.len())
+                format!(
+                    "{}… ({} bytes)",
+                    s.chars().take(n).collect::<String>(),
+                    s.len()
+                )
             } else {
                 s.to_string()
             }
         };
-        let mut out = format!("[{}] {} {}", self.template, self.method, cut(&self.target, 300));
+        let mut out = format!(
+            "[{}] {} {}",
+            self.template,
+            self.method,
+            cut(&self.target, 300)
+        );
         for (k, v) in &self.headers {
-            out.push_str(&format!(" | {k}: {}", cut(&String::from_utf8_lossy(v), 120)));
+            out.push_str(&format!(
+                " | {k}: {}",
+                cut(&String::from_utf8_lossy(v), 120)
+            ));
         }
         if !self.body.is_empty() {
             out.push_str(&format!(
@@ -465,7 +489,14 @@ impl Generator {
     }
 
     fn list(&mut self) -> FuzzRequest {
-        let c = self.pick(&[CM, SECRETS, DEPLOYMENTS, WIDGETS, "/api/v1/configmaps", "/api/v1/namespaces"]);
+        let c = self.pick(&[
+            CM,
+            SECRETS,
+            DEPLOYMENTS,
+            WIDGETS,
+            "/api/v1/configmaps",
+            "/api/v1/namespaces",
+        ]);
         let mut q = Vec::new();
         if self.chance(0.4) {
             q.push(format!("limit={}", self.rng().random_range(1..5)));
@@ -599,12 +630,21 @@ impl Generator {
         let mut uid_less = s.body.clone();
         let deep = "[".repeat(16_000);
         let mut r = match self.rng().random_range(0..12) {
-            0 => FuzzRequest::new(Method::DELETE, path, "DELETE body \"x\"").body("application/json", "\"x\""),
-            1 => FuzzRequest::new(Method::DELETE, path, "DELETE body []").body("application/json", "[]"),
+            0 => FuzzRequest::new(Method::DELETE, path, "DELETE body \"x\"")
+                .body("application/json", "\"x\""),
+            1 => FuzzRequest::new(Method::DELETE, path, "DELETE body []")
+                .body("application/json", "[]"),
             2 => FuzzRequest::new(Method::DELETE, path, "DELETE gracePeriodSeconds \"x\"")
                 .body("application/json", r#"{"gracePeriodSeconds":"x"}"#),
-            3 => FuzzRequest::new(Method::DELETE, path, "DELETE orphanDependents + propagationPolicy")
-                .body("application/json", r#"{"orphanDependents":true,"propagationPolicy":"Background"}"#),
+            3 => FuzzRequest::new(
+                Method::DELETE,
+                path,
+                "DELETE orphanDependents + propagationPolicy",
+            )
+            .body(
+                "application/json",
+                r#"{"orphanDependents":true,"propagationPolicy":"Background"}"#,
+            ),
             4 => {
                 if let Some(m) = uid_less.get_mut("metadata").and_then(Value::as_object_mut) {
                     m.remove("name");
@@ -619,11 +659,14 @@ impl Generator {
                 FuzzRequest::new(Method::PUT, path, "PUT with a wrong metadata.uid")
                     .body("application/json", uid_less.to_string())
             }
-            6 => FuzzRequest::new(Method::PATCH, path, "merge patch of metadata.uid")
-                .body("application/merge-patch+json", r#"{"metadata":{"uid":"00000000-0000-0000-0000-000000000000"}}"#),
+            6 => FuzzRequest::new(Method::PATCH, path, "merge patch of metadata.uid").body(
+                "application/merge-patch+json",
+                r#"{"metadata":{"uid":"00000000-0000-0000-0000-000000000000"}}"#,
+            ),
             7 => FuzzRequest::new(Method::POST, s.collection.clone(), "POST 16k nested [")
                 .body("application/json", deep),
-            8 => FuzzRequest::new(Method::PUT, path, "PUT 16k nested [").body("application/json", deep),
+            8 => FuzzRequest::new(Method::PUT, path, "PUT 16k nested [")
+                .body("application/json", deep),
             9 => {
                 let ct = self.pick(&[
                     "application/merge-patch+json",
@@ -645,11 +688,15 @@ impl Generator {
                 let cm = s.collection == CM;
                 let target = if cm { path } else { format!("{CM}/cm-0") };
                 let name = if cm { name.as_str() } else { "cm-0" };
-                FuzzRequest::new(Method::PATCH, format!("{target}?fieldManager=fuzz&force=true"), "apply of wrong types")
-                    .body(
-                        "application/apply-patch+yaml",
-                        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{bad}\n"),
-                    )
+                FuzzRequest::new(
+                    Method::PATCH,
+                    format!("{target}?fieldManager=fuzz&force=true"),
+                    "apply of wrong types",
+                )
+                .body(
+                    "application/apply-patch+yaml",
+                    format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n{bad}\n"),
+                )
             }
         };
         r.must_refuse = Some(match r.template {
@@ -673,16 +720,24 @@ impl Generator {
             );
         }
         if self.chance(0.2) {
-            return FuzzRequest::new(Method::DELETE, "/kubemock/v1/expectations".into(), "expectations reset");
+            return FuzzRequest::new(
+                Method::DELETE,
+                "/kubemock/v1/expectations".into(),
+                "expectations reset",
+            );
         }
         let n = self.rng().random_range(1..=16);
         let ph = self.pick(&["{any}", "{int}", "{rv}", "{duration}", "{bool}"]);
         let path = format!("/{}x", ph.repeat(n));
-        FuzzRequest::new(Method::POST, "/kubemock/v1/expectations".into(), "expectation with many placeholders")
-            .body(
-                "application/yaml",
-                format!("expectations:\n- path: '{path}'\n  times: any\n"),
-            )
+        FuzzRequest::new(
+            Method::POST,
+            "/kubemock/v1/expectations".into(),
+            "expectation with many placeholders",
+        )
+        .body(
+            "application/yaml",
+            format!("expectations:\n- path: '{path}'\n  times: any\n"),
+        )
     }
 
     /// Makes a request invalid in one to three ways.
@@ -695,7 +750,8 @@ impl Generator {
                     let seeds = self.accepts.clone();
                     let v = self.m.mutate(&seeds);
                     let (a, ct) = split_line(&v);
-                    r.headers.retain(|(k, _)| k != "Accept" && k != "Content-Type");
+                    r.headers
+                        .retain(|(k, _)| k != "Accept" && k != "Content-Type");
                     r.headers.push(("Accept".into(), header_safe(a)));
                     if !ct.is_empty() {
                         r.headers.push(("Content-Type".into(), header_safe(ct)));
@@ -714,7 +770,14 @@ impl Generator {
                     r.method = Method::from_bytes(m.as_bytes()).unwrap_or(Method::GET);
                 }
                 5 => {
-                    let name = self.pick(&["X-Fuzz", "Accept-Encoding", "Authorization", "Impersonate-User", "Content-Encoding", "Transfer-Encoding-X"]);
+                    let name = self.pick(&[
+                        "X-Fuzz",
+                        "Accept-Encoding",
+                        "Authorization",
+                        "Impersonate-User",
+                        "Content-Encoding",
+                        "Transfer-Encoding-X",
+                    ]);
                     let seeds = self.selectors.clone();
                     let v = self.m.mutate(&seeds);
                     r.headers.push((name.into(), header_safe(&v)));
@@ -739,7 +802,15 @@ impl Generator {
         let sep = if r.target.contains('?') { "&" } else { "?" };
         r.target = format!("{}{sep}{key}={value}", r.target);
         if self.chance(0.2) {
-            let junk = self.pick(&["&&&", "&=", "&%", "&a=%G0", "&;", "&watch", "&limit=1&limit=2"]);
+            let junk = self.pick(&[
+                "&&&",
+                "&=",
+                "&%",
+                "&a=%G0",
+                "&;",
+                "&watch",
+                "&limit=1&limit=2",
+            ]);
             r.target.push_str(junk);
         }
     }
@@ -757,8 +828,15 @@ impl Generator {
             }
             1 => {
                 let i = self.rng().random_range(1..=segs.len());
-                let s = self.pick(&["..", ".", "%2e%2e", "%2F", "", "status", "scale", "watch", "proxy", "é", "%00", "x"]);
-                let s = if s == "x" { "x".repeat(300) } else { s.to_string() };
+                let s = self.pick(&[
+                    "..", ".", "%2e%2e", "%2F", "", "status", "scale", "watch", "proxy", "é",
+                    "%00", "x",
+                ]);
+                let s = if s == "x" {
+                    "x".repeat(300)
+                } else {
+                    s.to_string()
+                };
                 segs.insert(i.min(segs.len()), s);
             }
             2 => {
@@ -772,7 +850,17 @@ impl Generator {
             _ => {
                 let i = self.rng().random_range(1..segs.len().max(2));
                 if let Some(s) = segs.get_mut(i) {
-                    *s = self.pick(&["v2", "v1beta1", "namespaces", "default", "kube-system", "-", "~"]).into();
+                    *s = self
+                        .pick(&[
+                            "v2",
+                            "v1beta1",
+                            "namespaces",
+                            "default",
+                            "kube-system",
+                            "-",
+                            "~",
+                        ])
+                        .into();
                 }
             }
         }
@@ -816,6 +904,8 @@ enum Outcome {
         body: Vec<u8>,
     },
     NoResponse(String),
+    /// The HTTP client would not send it (a URL it refuses): no finding.
+    NotSent,
     Hang,
 }
 
@@ -844,9 +934,10 @@ impl Server {
     }
 
     async fn send(&self, r: &FuzzRequest) -> Outcome {
-        let mut rb = self
-            .endpoint
-            .auth(self.client.request(r.method.clone(), format!("{}{}", self.endpoint.url, r.target)));
+        let mut rb = self.endpoint.auth(self.client.request(
+            r.method.clone(),
+            format!("{}{}", self.endpoint.url, r.target),
+        ));
         for (k, v) in &r.headers {
             if let Ok(v) = reqwest::header::HeaderValue::from_bytes(v) {
                 rb = rb.header(k.as_str(), v);
@@ -859,6 +950,7 @@ impl Server {
         let fut = async {
             let resp = match rb.send().await {
                 Ok(resp) => resp,
+                Err(e) if e.is_builder() => return Outcome::NotSent,
                 Err(e) => return Outcome::NoResponse(error_chain(&e)),
             };
             let status = resp.status().as_u16();
@@ -873,7 +965,12 @@ impl Server {
             let started = Instant::now();
             loop {
                 let next = if watch && status == 200 {
-                    match tokio::time::timeout(WATCH_READ.saturating_sub(started.elapsed()), stream.next()).await {
+                    match tokio::time::timeout(
+                        WATCH_READ.saturating_sub(started.elapsed()),
+                        stream.next(),
+                    )
+                    .await
+                    {
                         Ok(n) => n,
                         Err(_) => break,
                     }
@@ -887,7 +984,9 @@ impl Server {
                             body.extend_from_slice(&chunk);
                         }
                     }
-                    Some(Err(e)) => return Outcome::NoResponse(format!("body cut: {}", error_chain(&e))),
+                    Some(Err(e)) => {
+                        return Outcome::NoResponse(format!("body cut: {}", error_chain(&e)))
+                    }
                 }
             }
             Outcome::Answer {
@@ -905,12 +1004,17 @@ impl Server {
     async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<(u16, Value)> {
         let mut rb = self
             .endpoint
-            .auth(self.client.request(method, format!("{}{path}", self.endpoint.url)))
+            .auth(
+                self.client
+                    .request(method, format!("{}{path}", self.endpoint.url)),
+            )
             .header("Accept", "application/json");
         if let Some(b) = body {
             rb = rb.json(b);
         }
-        let resp = tokio::time::timeout(HANG, rb.send()).await.context("timed out")??;
+        let resp = tokio::time::timeout(HANG, rb.send())
+            .await
+            .context("timed out")??;
         let code = resp.status().as_u16();
         let v = tokio::time::timeout(HANG, resp.json::<Value>())
             .await
@@ -928,13 +1032,21 @@ impl Server {
     /// one is kept as it is).
     async fn seed(&self, seeded: &[Seeded]) -> Result<()> {
         let (code, v) = self
-            .call(Method::POST, "/api/v1/namespaces", Some(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})))
+            .call(
+                Method::POST,
+                "/api/v1/namespaces",
+                Some(&json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})),
+            )
             .await?;
         if code >= 300 && code != 409 {
             bail!("creating namespace {NS}: {code} {v}");
         }
         let (code, v) = self
-            .call(Method::POST, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", Some(&crd()))
+            .call(
+                Method::POST,
+                "/apis/apiextensions.k8s.io/v1/customresourcedefinitions",
+                Some(&crd()),
+            )
             .await?;
         if code >= 300 && code != 409 {
             bail!("creating the CRD: {code} {v}");
@@ -942,7 +1054,9 @@ impl Server {
         for s in seeded {
             let deadline = Instant::now() + Duration::from_secs(20);
             loop {
-                let (code, v) = self.call(Method::POST, &s.collection, Some(&s.body)).await?;
+                let (code, v) = self
+                    .call(Method::POST, &s.collection, Some(&s.body))
+                    .await?;
                 if code < 300 || code == 409 {
                     break;
                 }
@@ -979,7 +1093,12 @@ fn error_chain(e: &dyn std::error::Error) -> String {
 }
 
 /// Checks one answer; returns the violation (kind, detail), if any.
-fn check(r: &FuzzRequest, status: u16, content_type: &str, body: &[u8]) -> Option<(&'static str, String)> {
+fn check(
+    r: &FuzzRequest,
+    status: u16,
+    content_type: &str,
+    body: &[u8],
+) -> Option<(&'static str, String)> {
     let shown = || String::from_utf8_lossy(&body[..body.len().min(300)]).into_owned();
     if let Some(real) = r.must_refuse {
         if (200..300).contains(&status) {
@@ -1025,7 +1144,10 @@ fn check(r: &FuzzRequest, status: u16, content_type: &str, body: &[u8]) -> Optio
             .iter()
             .any(|(c, text, _)| *c == status && message.contains(text))
         {
-            return Some(("5xx the real server does not send", format!("{status}: {message}")));
+            return Some((
+                "5xx the real server does not send",
+                format!("{status}: {message}"),
+            ));
         }
     }
     None
@@ -1039,7 +1161,10 @@ fn may_change(r: &FuzzRequest, s: &Seeded) -> bool {
     }
     let path = r.path().trim_end_matches('/');
     let own = s.path();
-    !path.is_empty() && (path == own || own.starts_with(&format!("{path}/")) || path.starts_with(&format!("{own}/")))
+    !path.is_empty()
+        && (path == own
+            || own.starts_with(&format!("{path}/"))
+            || path.starts_with(&format!("{own}/")))
 }
 
 /// Runs the fuzzer.
@@ -1080,7 +1205,11 @@ pub async fn run(opts: &Options) -> Result<Report> {
             report.requests += 1;
             report.garbled += usize::from(r.garbled);
             let key = match o {
-                Outcome::Answer { status, content_type, body } => {
+                Outcome::Answer {
+                    status,
+                    content_type,
+                    body,
+                } => {
                     if let Some((kind, detail)) = check(r, *status, content_type, body) {
                         report.violate(kind, r.summary(), detail);
                     }
@@ -1097,9 +1226,14 @@ pub async fn run(opts: &Options) -> Result<Report> {
                     }
                     "no response".to_string()
                 }
+                Outcome::NotSent => "not sent".to_string(),
                 Outcome::Hang => {
                     if alive {
-                        report.violate("hang over 10 s", r.summary(), format!("no answer within {HANG:?}"));
+                        report.violate(
+                            "hang over 10 s",
+                            r.summary(),
+                            format!("no answer within {HANG:?}"),
+                        );
                     }
                     "hang".to_string()
                 }
@@ -1120,7 +1254,7 @@ pub async fn run(opts: &Options) -> Result<Report> {
             let suspects: Vec<&FuzzRequest> = batch
                 .iter()
                 .zip(&outcomes)
-                .filter(|(_, o)| !matches!(o, Outcome::Answer { .. }))
+                .filter(|(_, o)| matches!(o, Outcome::NoResponse(_) | Outcome::Hang))
                 .map(|(r, _)| r)
                 .collect();
             drop(server);
@@ -1133,9 +1267,17 @@ pub async fn run(opts: &Options) -> Result<Report> {
                 if server.healthy().await {
                     continue;
                 }
-                let what = match (&o, server.child.as_ref().map(|c| process_alive(c.pid()))) {
+                let pid = server.child.as_ref().map(Spawned::pid);
+                // An abort takes a moment to show in /proc.
+                let deadline = Instant::now() + Duration::from_secs(2);
+                while pid.is_some_and(process_alive) && Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
+                let what = match (&o, pid.map(process_alive)) {
                     (_, Some(false)) => "the kubemock process died (crash)".to_string(),
-                    (Outcome::Hang, _) => "no answer within 10 s, then none to /healthz (wedged)".to_string(),
+                    (Outcome::Hang, _) => {
+                        "no answer within 10 s, then none to /healthz (wedged)".to_string()
+                    }
                     _ => "no answer to /healthz within 10 s after it".to_string(),
                 };
                 report.violate("server crashed or wedged", r.summary(), what);
@@ -1168,13 +1310,20 @@ pub async fn run(opts: &Options) -> Result<Report> {
             if now[i] != expected[i] {
                 let suspects: Vec<String> = batch
                     .iter()
-                    .filter(|r| r.target.contains(&s.name) && !matches!(r.method, Method::GET | Method::HEAD))
+                    .filter(|r| {
+                        r.target.contains(&s.name)
+                            && !matches!(r.method, Method::GET | Method::HEAD)
+                    })
                     .map(FuzzRequest::summary)
                     .take(5)
                     .collect();
                 report.violate(
                     "seeded object changed without a 2xx write",
-                    if suspects.is_empty() { "(no write named it)".into() } else { suspects.join("\n    or: ") },
+                    if suspects.is_empty() {
+                        "(no write named it)".into()
+                    } else {
+                        suspects.join("\n    or: ")
+                    },
                     format!(
                         "{}: was {}, now {}",
                         s.path(),
@@ -1199,7 +1348,9 @@ pub async fn run(opts: &Options) -> Result<Report> {
         }
     }
     if opts.against.is_none() {
-        let _ = server.call(Method::DELETE, "/kubemock/v1/expectations", None).await;
+        let _ = server
+            .call(Method::DELETE, "/kubemock/v1/expectations", None)
+            .await;
     }
     report.seconds = t0.elapsed().as_secs_f64();
     if let Some(path) = &opts.json {

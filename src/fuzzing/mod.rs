@@ -42,20 +42,62 @@ pub struct Target {
 
 /// Every target, one per request-fed parser.
 pub const TARGETS: &[Target] = &[
-    Target { name: "query_options", run: query_options },
-    Target { name: "label_selector", run: label_selector },
-    Target { name: "field_selector", run: field_selector },
-    Target { name: "negotiate", run: negotiation },
-    Target { name: "json_body", run: json_body },
-    Target { name: "yaml_body", run: yaml_body },
-    Target { name: "protobuf_body", run: protobuf_body },
-    Target { name: "json_patch", run: json_patch },
-    Target { name: "merge_patch", run: merge_patch },
-    Target { name: "strategic_merge_patch", run: strategic_merge_patch },
-    Target { name: "apply_patch", run: apply_patch },
-    Target { name: "continue_token", run: continue_token },
-    Target { name: "delete_options", run: delete_options },
-    Target { name: "expectation_file", run: expectation_file },
+    Target {
+        name: "query_options",
+        run: query_options,
+    },
+    Target {
+        name: "label_selector",
+        run: label_selector,
+    },
+    Target {
+        name: "field_selector",
+        run: field_selector,
+    },
+    Target {
+        name: "negotiate",
+        run: negotiation,
+    },
+    Target {
+        name: "json_body",
+        run: json_body,
+    },
+    Target {
+        name: "yaml_body",
+        run: yaml_body,
+    },
+    Target {
+        name: "protobuf_body",
+        run: protobuf_body,
+    },
+    Target {
+        name: "json_patch",
+        run: json_patch,
+    },
+    Target {
+        name: "merge_patch",
+        run: merge_patch,
+    },
+    Target {
+        name: "strategic_merge_patch",
+        run: strategic_merge_patch,
+    },
+    Target {
+        name: "apply_patch",
+        run: apply_patch,
+    },
+    Target {
+        name: "continue_token",
+        run: continue_token,
+    },
+    Target {
+        name: "delete_options",
+        run: delete_options,
+    },
+    Target {
+        name: "expectation_file",
+        run: expectation_file,
+    },
 ];
 
 /// The target called `name`.
@@ -148,7 +190,9 @@ fn query_options(data: &[u8]) -> Result<(), String> {
                     }
                 }
                 let _ = o.label_selector.matches_object(&sample_deployment());
-                let _ = o.field_selector.matches("apps", "deployments", &sample_deployment());
+                let _ = o
+                    .field_selector
+                    .matches("apps", "deployments", &sample_deployment());
             }
         }
     }
@@ -175,7 +219,10 @@ fn query_options(data: &[u8]) -> Result<(), String> {
         check_message(q.get_i64(key).map(|_| ()), key)?;
     }
     if let Some(t) = q.get("timeout") {
-        check_message(crate::api::query::parse_go_duration(t).map(|_| ()), "timeout")?;
+        check_message(
+            crate::api::query::parse_go_duration(t).map(|_| ()),
+            "timeout",
+        )?;
     }
     Ok(())
 }
@@ -199,7 +246,12 @@ fn field_selector(data: &[u8]) -> Result<(), String> {
     match FieldSelector::parse(&s) {
         Err(m) => check_message(Err(m), "field selector"),
         Ok(sel) => {
-            for (g, r) in [("", "pods"), ("", "secrets"), ("apps", "deployments"), ("", "events")] {
+            for (g, r) in [
+                ("", "pods"),
+                ("", "secrets"),
+                ("apps", "deployments"),
+                ("", "events"),
+            ] {
                 check_message(sel.check_supported(g, r), "field selector support")?;
                 let _ = sel.matches(g, r, &sample_deployment());
             }
@@ -221,13 +273,19 @@ fn negotiation(data: &[u8]) -> Result<(), String> {
                 protobuf,
                 table: true,
             };
-            for ep in [Endpoint::Get, Endpoint::List, Endpoint::Watch, Endpoint::Write] {
+            for ep in [
+                Endpoint::Get,
+                Endpoint::List,
+                Endpoint::Watch,
+                Endpoint::Write,
+            ] {
                 if let Err(e) = negotiate::negotiate_resource(accept, ep, caps) {
                     check_message(Err(e.to_string()), "406")?;
                 }
             }
             for method in ["POST", "PUT", "PATCH"] {
-                if let Err(e) = negotiate::check_request_content_type(method, Some(content_type), caps)
+                if let Err(e) =
+                    negotiate::check_request_content_type(method, Some(content_type), caps)
                 {
                     check_message(Err(e.message), "415")?;
                 }
@@ -360,7 +418,10 @@ fn continue_token(data: &[u8]) -> Result<(), String> {
 
 /// `delete_options`: the body of a DELETE (with and without query options).
 fn delete_options(data: &[u8]) -> Result<(), String> {
-    for q in ["", "gracePeriodSeconds=5&propagationPolicy=Orphan&dryRun=All"] {
+    for q in [
+        "",
+        "gracePeriodSeconds=5&propagationPolicy=Orphan&dryRun=All",
+    ] {
         if let Err(e) = DeleteOptions::decode(&RawQuery::parse(q), data) {
             check_status(&e)?;
         }
@@ -376,9 +437,17 @@ fn expectation_file(data: &[u8]) -> Result<(), String> {
         Err(m) => check_message(Err(m), "expectation file"),
         Ok(f) => {
             let reqs = [
-                RecordedRequest::synthetic("GET", "/api/v1/namespaces/default/configmaps?limit=500&watch=true&resourceVersion=12", &[("Accept", "application/json")]),
+                RecordedRequest::synthetic(
+                    "GET",
+                    "/api/v1/namespaces/default/configmaps?limit=500&watch=true&resourceVersion=12",
+                    &[("Accept", "application/json")],
+                ),
                 RecordedRequest::synthetic("PATCH", &format!("/{}", "a/".repeat(200)), &[]),
-                RecordedRequest::synthetic("POST", "/apis/apps/v1/namespaces/x/deployments?timeoutSeconds=300&timeout=32s", &[("Content-Type", "application/yaml")]),
+                RecordedRequest::synthetic(
+                    "POST",
+                    "/apis/apps/v1/namespaces/x/deployments?timeoutSeconds=300&timeout=32s",
+                    &[("Content-Type", "application/yaml")],
+                ),
             ];
             for e in &f.expectations {
                 for r in &reqs {
@@ -493,7 +562,10 @@ pub fn run_parsers(run: &ParserRun) -> anyhow::Result<usize> {
             .map(|n| target(n).ok_or_else(|| anyhow::anyhow!("no fuzz target {n}")))
             .collect::<anyhow::Result<_>>()?
     };
-    println!("{:<24} {:>7} {:>10} {:>11}", "target", "corpus", "mutations", "violations");
+    println!(
+        "{:<24} {:>7} {:>10} {:>11}",
+        "target", "corpus", "mutations", "violations"
+    );
     let mut total = 0;
     for t in chosen {
         let files = corpus(&run.corpus, t.name)

@@ -11,7 +11,15 @@ fn three_thousand_fuzzed_requests_keep_every_invariant() {
     let dir = tempfile::tempdir().expect("temp dir");
     let json = dir.path().join("report.json");
     let out = Command::new(env!("CARGO_BIN_EXE_kubemock"))
-        .args(["fuzz", "--requests", "3000", "--seed", "14", "--concurrency", "8"])
+        .args([
+            "fuzz",
+            "--requests",
+            "3000",
+            "--seed",
+            "14",
+            "--concurrency",
+            "8",
+        ])
         .arg("--json")
         .arg(&json)
         .output()
@@ -19,9 +27,8 @@ fn three_thousand_fuzzed_requests_keep_every_invariant() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     let report: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&json).unwrap_or_default()).unwrap_or_else(|e| {
-            panic!("no JSON report ({e}):\n{stdout}\n{stderr}")
-        });
+        serde_json::from_slice(&std::fs::read(&json).unwrap_or_default())
+            .unwrap_or_else(|e| panic!("no JSON report ({e}):\n{stdout}\n{stderr}"));
     assert_eq!(report["requests"], 3000, "{stdout}");
     // The run covered what it claims: garbled requests, writes to the
     // seeded objects, a health check per batch.

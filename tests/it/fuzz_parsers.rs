@@ -40,7 +40,10 @@ fn run_target(name: &str) {
         .find(|l| l.split_whitespace().next() == Some(name))
         .unwrap_or_else(|| panic!("no row for {name} in:\n{stdout}"));
     let cols: Vec<&str> = row.split_whitespace().collect();
-    assert!(cols[1].parse::<usize>().unwrap() > 0, "{name}: empty corpus: {row}");
+    assert!(
+        cols[1].parse::<usize>().unwrap() > 0,
+        "{name}: empty corpus: {row}"
+    );
     assert_eq!(cols[2], MUTATIONS.to_string(), "{row}");
     assert_eq!(cols[3], "0", "{row}");
 }
