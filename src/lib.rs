@@ -12,6 +12,7 @@
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
 //! - [`bench`]: `kubemock bench`, the benchmark harness;
 //! - [`conformance`]: `kubemock conformance`, the conformance suite;
+//! - [`fuzzing`]: fuzz targets of the request parsers and `kubemock fuzz`;
 //! - [`cli`]: the `kubemock` command line.
 //!
 //! ```no_run
@@ -25,6 +26,7 @@ pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod conformance;
+pub mod fuzzing;
 pub mod http;
 pub mod meta;
 pub mod profile;

@@ -29,6 +29,47 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Run the conformance suite against a kubeconfig's server (or --self).
     Conformance(ConformanceArgs),
+    /// Fuzz kubemock: seeded valid and invalid HTTP requests against an
+    /// in-process server (or --against), checking its invariants; or, with
+    /// --parsers, the request parsers over the corpus and its mutations.
+    /// Exit code 0 only without violations.
+    Fuzz(FuzzArgs),
+}
+
+/// Flags of `kubemock fuzz`.
+#[derive(Debug, Args)]
+pub struct FuzzArgs {
+    /// Fuzz the parsers in-process instead of a server over HTTP.
+    #[arg(long)]
+    pub parsers: bool,
+    /// Seed of every random choice.
+    #[arg(long, default_value_t = 14)]
+    pub seed: u64,
+    /// HTTP: requests to send.
+    #[arg(long, default_value_t = 10_000)]
+    pub requests: usize,
+    /// HTTP: requests in flight at once.
+    #[arg(long, default_value_t = 16)]
+    pub concurrency: usize,
+    /// HTTP: drive this kubeconfig's server instead of an in-process kubemock.
+    #[arg(long)]
+    pub against: Option<PathBuf>,
+    /// Write the JSON report here.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    /// Parsers: only these targets (default: all); repeatable.
+    #[arg(long)]
+    pub target: Vec<String>,
+    /// Parsers: the corpus directory (default: fuzz/corpus of the source tree).
+    #[arg(long)]
+    pub corpus: Option<PathBuf>,
+    /// Parsers: seeded mutations per target.
+    #[arg(long, default_value_t = 1000)]
+    pub mutations: usize,
+    /// Parsers: write each input here before running it, so that a crash
+    /// that kills the process leaves its input behind.
+    #[arg(long)]
+    pub current: Option<PathBuf>,
 }
 
 /// Flags of `kubemock conformance`.
@@ -196,6 +237,7 @@ pub async fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify(args) => verify(args).await,
         Command::Conformance(args) => conformance(args).await,
+        Command::Fuzz(args) => fuzz(args).await,
     }
 }
 
@@ -345,6 +387,39 @@ async fn conformance(args: ConformanceArgs) -> Result<()> {
     if report.failed > 0 {
         // The summary is the last line; exit non-zero without more output.
         std::process::exit(1);
+    }
+    Ok(())
+}
+
+async fn fuzz(args: FuzzArgs) -> Result<()> {
+    if args.parsers {
+        let opts = crate::fuzzing::ParserRun {
+            targets: args.target,
+            corpus: args
+                .corpus
+                .unwrap_or_else(crate::fuzzing::default_corpus_dir),
+            mutations: args.mutations,
+            seed: args.seed,
+            current: args.current,
+        };
+        let violations = crate::fuzzing::run_parsers(&opts)?;
+        if violations > 0 {
+            anyhow::bail!("{violations} violation(s)");
+        }
+        return Ok(());
+    }
+    let opts = crate::fuzzing::http::Options {
+        requests: args.requests,
+        concurrency: args.concurrency,
+        seed: args.seed,
+        against: args.against,
+        json: args.json,
+        progress: true,
+    };
+    let report = crate::fuzzing::http::run(&opts).await?;
+    print!("{report}");
+    if !report.violations.is_empty() {
+        anyhow::bail!("{} violation(s)", report.violations.len());
     }
     Ok(())
 }

@@ -71,6 +71,9 @@ impl Placeholder {
         }
     }
 
+    /// Whether the placeholder accepts exactly `s`: the specification the
+    /// linear-time matcher ([`match_tokens`]) is tested against.
+    #[cfg(test)]
     fn accepts(&self, s: &str) -> bool {
         match self {
             Placeholder::Any => true,
@@ -93,6 +96,7 @@ impl Placeholder {
     }
 }
 
+#[cfg(test)]
 /// Whether `s` is a Go duration (`time.ParseDuration`): an optional sign,
 /// then one or more `NUMBER UNIT` with units ns, us, µs, ms, s, m, h.
 fn is_go_duration(s: &str) -> bool {
@@ -203,15 +207,221 @@ impl Template {
     }
 }
 
+/// Whether `s` matches `tokens`, in O(n·m) time for a string of n bytes and
+/// a template of m bytes, whatever the placeholders.
+///
+/// A set-of-positions simulation (Thompson NFA style) instead of
+/// backtracking: `cur[p]` says that the tokens so far can match `s[..p]`.
+/// Each token maps the set to the next one in one pass over `s`, so the
+/// same split is never tried twice (a backtracking matcher took
+/// exponential time on `/{any}{any}...{any}x`, issue 14). Which strings
+/// each placeholder accepts is [`Placeholder::accepts`], unchanged.
 fn match_tokens(tokens: &[Token], s: &str) -> bool {
-    match tokens.split_first() {
-        None => s.is_empty(),
-        Some((Token::Lit(l), rest)) => s
-            .strip_prefix(l.as_str())
-            .is_some_and(|tail| match_tokens(rest, tail)),
-        Some((Token::Ph(ph), rest)) => (0..=s.len())
-            .filter(|&end| s.is_char_boundary(end))
-            .any(|end| ph.accepts(&s[..end]) && match_tokens(rest, &s[end..])),
+    if let [Token::Lit(l)] = tokens {
+        return l == s;
+    }
+    let n = s.len();
+    let mut cur = vec![false; n + 1];
+    cur[0] = true;
+    let mut next = vec![false; n + 1];
+    let mut scratch = Scratch::default();
+    for token in tokens {
+        next.iter_mut().for_each(|b| *b = false);
+        match token {
+            Token::Lit(l) => step_literal(l, s, &cur, &mut next),
+            Token::Ph(ph) => step_placeholder(ph, s, &cur, &mut next, &mut scratch),
+        }
+        std::mem::swap(&mut cur, &mut next);
+        if !cur.contains(&true) {
+            return false;
+        }
+    }
+    cur[n]
+}
+
+/// Buffers reused by the steps of one match.
+#[derive(Default)]
+struct Scratch {
+    /// For `{int}`: the end of the run of `0` bytes starting at each index.
+    zero_end: Vec<usize>,
+    /// Interval marks (+1 at a start, -1 past an end), summed into `next`.
+    marks: Vec<i32>,
+}
+
+fn step_literal(l: &str, s: &str, cur: &[bool], next: &mut [bool]) {
+    for p in (0..=s.len()).filter(|&p| cur[p]) {
+        if s.as_bytes()[p..].starts_with(l.as_bytes()) {
+            next[p + l.len()] = true;
+        }
+    }
+}
+
+fn step_placeholder(ph: &Placeholder, s: &str, cur: &[bool], next: &mut [bool], sc: &mut Scratch) {
+    let b = s.as_bytes();
+    let n = b.len();
+    match ph {
+        Placeholder::Any => {
+            if let Some(first) = cur.iter().position(|&c| c) {
+                for (q, slot) in next.iter_mut().enumerate().skip(first) {
+                    *slot = s.is_char_boundary(q);
+                }
+            }
+        }
+        Placeholder::Rv => {
+            // Ends of a non-empty digit run begun at a reached position.
+            let mut open = false;
+            for i in 0..n {
+                if b[i].is_ascii_digit() {
+                    open |= cur[i];
+                    next[i + 1] = open;
+                } else {
+                    open = false;
+                }
+            }
+        }
+        Placeholder::Bool => {
+            for p in (0..=n).filter(|&p| cur[p]) {
+                for word in ["true", "false", "1", "0"] {
+                    if b.get(p..p + word.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(word.as_bytes()))
+                    {
+                        next[p + word.len()] = true;
+                    }
+                }
+            }
+        }
+        Placeholder::Duration => {
+            // Every reached position starts a run of the duration automaton;
+            // the runs share one state set per byte.
+            let mut states = 0u16;
+            for i in 0..n {
+                if cur[i] {
+                    states |= duration::START;
+                }
+                states = duration::step(states, b[i]);
+                next[i + 1] = states & duration::ACCEPT != 0;
+            }
+        }
+        Placeholder::Int(lo, hi) => step_int(*lo, *hi, b, cur, next, sc),
+    }
+}
+
+/// `{int}`: an optional `-`, then digits whose value (leading zeros
+/// allowed, as `str::parse::<i64>` reads them) lies in i64 and in
+/// `lo..=hi`. From each start the run of leading zeros is one interval
+/// (value 0) and at most 20 significant digits follow before the value
+/// leaves i64, so a step is O(n).
+fn step_int(
+    lo: Option<i64>,
+    hi: Option<i64>,
+    b: &[u8],
+    cur: &[bool],
+    next: &mut [bool],
+    sc: &mut Scratch,
+) {
+    let n = b.len();
+    let in_range = |v: i128| {
+        i64::try_from(v).is_ok_and(|v| lo.is_none_or(|lo| v >= lo) && hi.is_none_or(|hi| v <= hi))
+    };
+    sc.zero_end.clear();
+    sc.zero_end.resize(n + 1, n);
+    for i in (0..n).rev() {
+        sc.zero_end[i] = if b[i] == b'0' { sc.zero_end[i + 1] } else { i };
+    }
+    sc.marks.clear();
+    sc.marks.resize(n + 2, 0);
+    for p in (0..=n).filter(|&p| cur[p]) {
+        let (neg, start) = match b.get(p) {
+            Some(b'-') => (true, p + 1),
+            _ => (false, p),
+        };
+        let zeros_end = sc.zero_end[start.min(n)];
+        if zeros_end > start && in_range(0) {
+            // Ends start+1..=zeros_end: all zeros, value 0.
+            sc.marks[start + 1] += 1;
+            sc.marks[zeros_end + 1] -= 1;
+        }
+        let mut v: i128 = 0;
+        for (q, &d) in b.iter().enumerate().skip(zeros_end) {
+            if !d.is_ascii_digit() || v > i64::MAX as i128 + 1 {
+                break;
+            }
+            v = v * 10 + i128::from(d - b'0');
+            if in_range(if neg { -v } else { v }) {
+                next[q + 1] = true;
+            }
+        }
+    }
+    let mut run = 0;
+    for (q, slot) in next.iter_mut().enumerate() {
+        run += sc.marks[q];
+        *slot |= run > 0;
+    }
+}
+
+/// The Go duration syntax of [`is_go_duration`] as a byte automaton (a bit
+/// set of states), for matching from many start positions at once:
+/// `[+-]?(0|(NUM UNIT)+)`, NUM `\d+\.?\d*|\.\d+`, UNIT ns us µs ms s m h.
+mod duration {
+    const SIGN: u16 = 1 << 0; // before the optional sign
+    const BODY: u16 = 1 << 1; // after the sign, nothing else yet
+    const ZERO: u16 = 1 << 2; // the body is exactly "0" (accepting)
+    const DIGITS: u16 = 1 << 3; // a number with digits, no dot
+    const DOT: u16 = 1 << 4; // a number that is only "."
+    const FRAC: u16 = 1 << 5; // a number with digits and one dot
+    const UNIT_S: u16 = 1 << 6; // after n, u or µ: needs "s"
+    const MU: u16 = 1 << 7; // after the first byte of µ
+    const M: u16 = 1 << 8; // after "m" (accepting; "s" makes "ms")
+    const DONE: u16 = 1 << 9; // after a whole unit (accepting)
+    /// The states a run starts in.
+    pub(super) const START: u16 = SIGN | BODY;
+    /// The accepting states.
+    pub(super) const ACCEPT: u16 = ZERO | M | DONE;
+
+    /// One byte through every state of the set.
+    pub(super) fn step(states: u16, c: u8) -> u16 {
+        let mut out = 0;
+        let has = |s: u16| states & s != 0;
+        if has(SIGN) && (c == b'+' || c == b'-') {
+            out |= BODY;
+        }
+        if has(BODY) && c == b'0' {
+            out |= ZERO;
+        }
+        // Where a number may begin: the body, or after a unit.
+        if has(BODY | DONE | M) {
+            if c.is_ascii_digit() {
+                out |= DIGITS;
+            } else if c == b'.' {
+                out |= DOT;
+            }
+        }
+        if has(DIGITS) {
+            if c.is_ascii_digit() {
+                out |= DIGITS;
+            } else if c == b'.' {
+                out |= FRAC;
+            }
+        }
+        if has(DOT | FRAC) && c.is_ascii_digit() {
+            out |= FRAC;
+        }
+        if has(DIGITS | FRAC) {
+            match c {
+                b'n' | b'u' => out |= UNIT_S,
+                0xC2 => out |= MU,
+                b'm' => out |= M,
+                b's' | b'h' => out |= DONE,
+                _ => {}
+            }
+        }
+        if has(MU) && c == 0xB5 {
+            out |= UNIT_S;
+        }
+        if has(UNIT_S | M) && c == b's' {
+            out |= DONE;
+        }
+        out
     }
 }
 
@@ -1056,6 +1266,134 @@ mod tests {
             .contains("unknown placeholder {nope}"));
         assert!(Template::parse("{int:1-2}").is_err());
         assert!(Template::parse("{rv").is_err());
+    }
+
+    /// The old backtracking matcher: exponential, but obviously right; the
+    /// oracle for the linear one.
+    fn backtrack(tokens: &[Token], s: &str) -> bool {
+        match tokens.split_first() {
+            None => s.is_empty(),
+            Some((Token::Lit(l), rest)) => s
+                .strip_prefix(l.as_str())
+                .is_some_and(|tail| backtrack(rest, tail)),
+            Some((Token::Ph(ph), rest)) => (0..=s.len())
+                .filter(|&end| s.is_char_boundary(end))
+                .any(|end| ph.accepts(&s[..end]) && backtrack(rest, &s[end..])),
+        }
+    }
+
+    #[test]
+    fn linear_matcher_agrees_with_backtracking_on_seeded_templates() {
+        use rand::{rngs::StdRng, Rng, SeedableRng};
+        let pieces = [
+            "{any}",
+            "{rv}",
+            "{int}",
+            "{int:-5..12}",
+            "{int:0..0}",
+            "{int:300..599}",
+            "{int:..-1}",
+            "{duration}",
+            "{bool}",
+            "{{",
+            "a",
+            "-",
+            "0",
+            "1",
+            "/",
+            "m",
+            "s",
+        ];
+        let alphabet = [
+            "0", "1", "7", "9", "-", "+", ".", "a", "/", "m", "s", "n", "u", "µ", "h", "T", "e",
+            "{", "x", "00", "true", "1m", "5s", "300",
+        ];
+        let mut rng = StdRng::seed_from_u64(14);
+        let mut matched = 0;
+        for _ in 0..20_000 {
+            let t: String = (0..rng.random_range(0..5))
+                .map(|_| pieces[rng.random_range(0..pieces.len())])
+                .collect();
+            let subject: String = (0..rng.random_range(0..7))
+                .map(|_| alphabet[rng.random_range(0..alphabet.len())])
+                .collect();
+            let tmpl = Template::parse(&t).unwrap();
+            let want = backtrack(&tmpl.tokens, &subject);
+            assert_eq!(tmpl.matches(&subject), want, "{t:?} vs {subject:?}");
+            matched += usize::from(want);
+        }
+        assert!(
+            matched > 1000,
+            "the seeded cases must also match: {matched}"
+        );
+    }
+
+    #[test]
+    fn placeholders_accept_what_they_did() {
+        for (t, s, ok) in [
+            ("{int}", "-9223372036854775808", true),
+            ("{int}", "-9223372036854775809", false),
+            ("{int}", "9223372036854775807", true),
+            ("{int}", "9223372036854775808", false),
+            (
+                "{int}",
+                "000000000000000000000000000000000000000000009",
+                true,
+            ),
+            ("{int}", "-0", true),
+            ("{int}", "+5", false),
+            ("{int}", "-", false),
+            ("{int:1..}", "0000", false),
+            ("{int:..0}", "0000", true),
+            ("{duration}", "0", true),
+            ("{duration}", "-0", true),
+            ("{duration}", "+", false),
+            ("{duration}", "1.5µs", true),
+            ("{duration}", "1h2m3.5s", true),
+            ("{duration}", "1m", true),
+            ("{duration}", "1ms", true),
+            ("{duration}", ".5s", true),
+            ("{duration}", "5.s", true),
+            ("{duration}", ".s", false),
+            ("{duration}", "1.2.3s", false),
+            ("{duration}", "00", false),
+            ("{duration}", "1", false),
+            ("{bool}", "FALSE", true),
+            ("{rv}{rv}", "12", true),
+            ("{rv}{rv}", "1", false),
+            ("{int:0..5}{int:20..30}", "123", true),
+            ("é{any}é", "éé", true),
+        ] {
+            tmpl!(t, s => ok);
+            let p = Template::parse(t).unwrap();
+            assert_eq!(backtrack(&p.tokens, s), ok, "oracle: {t} vs {s}");
+        }
+    }
+
+    /// Issue 14: `/{any}` twelve times then `x` backtracked exponentially
+    /// and wedged the server. Run in a thread so that a regression fails
+    /// the test at the deadline instead of hanging the suite.
+    #[test]
+    fn many_any_placeholders_match_in_linear_time() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut results = Vec::new();
+            for ph in ["{any}", "{int}", "{rv}", "{duration}", "{bool}"] {
+                let t = Template::parse(&format!("/{}x", ph.repeat(40))).unwrap();
+                results.push(t.matches(&format!("/{}", "1".repeat(4000))));
+                results.push(t.matches(&format!("/{}x", "0".repeat(4000))));
+            }
+            let _ = tx.send(results);
+        });
+        let results = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("matching 40 placeholders against 4000 bytes must finish");
+        // No x at the end: no match; with it: every placeholder but {bool}
+        // (at most 40 one-byte words) can cover 4000 zeros.
+        assert_eq!(
+            results,
+            [false, true, false, true, false, true, false, false, false, false]
+        );
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod cli;
 mod common;
 mod conformance;
 mod crd;
+mod fuzz_http;
+mod fuzz_parsers;
 mod golden;
 mod kube_client;
 mod kubectl;
