@@ -24,6 +24,7 @@ pub mod lifecycle;
 pub mod namespace;
 pub mod node;
 pub mod scheduler;
+pub mod workloads;
 
 use crate::api::ApiState;
 use crate::store::{GroupResource, ReadAt};
@@ -90,6 +91,18 @@ pub const CONTROLLERS: &[ControllerDef] = &[
         manager: "kubelet",
         doc: "runs bound pods through their lifecycle; graceful deletion",
         run: |c| Box::pin(kubelet::run(c)),
+    },
+    ControllerDef {
+        name: "replicaset",
+        manager: "kube-controller-manager",
+        doc: "keeps a ReplicaSet's pods at spec.replicas",
+        run: |c| Box::pin(workloads::run_replicasets(c)),
+    },
+    ControllerDef {
+        name: "deployment",
+        manager: "kube-controller-manager",
+        doc: "rolls Deployments out through ReplicaSets",
+        run: |c| Box::pin(workloads::run_deployments(c)),
     },
 ];
 

@@ -489,3 +489,58 @@ async fn the_same_seed_gives_the_same_watch_events() {
     };
     assert_ne!(ip(&a), ip(&c));
 }
+
+#[tokio::test]
+async fn kubectl_rollouts_scale_and_undo() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else { return };
+    k.ok(&["create", "deployment", "d1", "--image=nginx", "--replicas=3"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
+    let rs: Value = serde_json::from_str(&k.ok(&["get", "rs", "-o", "json"]).await).unwrap();
+    let first = &rs["items"][0];
+    let hash = first["metadata"]["labels"]["pod-template-hash"].as_str().unwrap().to_string();
+    assert_eq!(first["metadata"]["name"], format!("d1-{hash}"));
+    assert_eq!(first["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "1");
+    assert_eq!(first["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"], "3");
+    assert_eq!(first["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"], "4");
+    assert_eq!(first["status"]["readyReplicas"], 3);
+
+    k.ok(&["set", "image", "deployment/d1", "nginx=nginx:1.27"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
+    let d: Value = serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
+    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    assert_eq!(d["status"]["updatedReplicas"], 3);
+    assert_eq!(d["status"]["availableReplicas"], 3);
+    assert_eq!(d["status"]["observedGeneration"], d["metadata"]["generation"]);
+    let conds = d["status"]["conditions"].as_array().unwrap();
+    let progressing = conds.iter().find(|c| c["type"] == "Progressing").unwrap();
+    assert_eq!(progressing["reason"], "NewReplicaSetAvailable");
+    let available = conds.iter().find(|c| c["type"] == "Available").unwrap();
+    assert_eq!(available["reason"], "MinimumReplicasAvailable");
+    assert_eq!(available["message"], "Deployment has minimum availability.");
+    let out = k.ok(&["get", "pods", "-l", "app=d1", "-o", "jsonpath={.items[*].spec.containers[0].image}"]).await;
+    assert_eq!(out.split_whitespace().collect::<Vec<_>>(), ["nginx:1.27"; 3], "{out}");
+    let history = k.ok(&["rollout", "history", "deployment/d1"]).await;
+    assert!(history.contains('1') && history.contains('2'), "{history}");
+
+    k.ok(&["rollout", "undo", "deployment/d1"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
+    let d: Value = serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
+    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "3");
+    assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx");
+    let rs: Value = serde_json::from_str(&k.ok(&["get", "rs", "-o", "json"]).await).unwrap();
+    assert_eq!(rs["items"].as_array().unwrap().len(), 2, "undo reuses the first ReplicaSet");
+
+    k.ok(&["scale", "deployment/d1", "--replicas=5"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
+    let out = eventually("5 running pods", || async {
+        let out = k.ok(&["get", "pods", "-l", "app=d1", "--field-selector=status.phase=Running", "-o", "name"]).await;
+        (out.lines().count() == 5).then_some(out)
+    })
+    .await;
+    assert_eq!(out.lines().count(), 5);
+    let events = k.ok(&["get", "events", "--field-selector", "involvedObject.name=d1", "-o", "jsonpath={.items[*].message}"]).await;
+    assert!(events.contains(&format!("Scaled up replica set d1-{hash} from 0 to 3")), "{events}");
+    let events = k.ok(&["get", "events", "--field-selector", "involvedObject.kind=ReplicaSet", "-o", "jsonpath={.items[*].reason}"]).await;
+    assert!(events.contains("SuccessfulCreate") && events.contains("SuccessfulDelete"), "{events}");
+}
