@@ -17,8 +17,10 @@
 
 pub mod client;
 pub mod clock;
+pub mod endpoints;
 pub mod events;
 pub mod informer;
+pub mod job;
 pub mod kubelet;
 pub mod lifecycle;
 pub mod namespace;
@@ -103,6 +105,18 @@ pub const CONTROLLERS: &[ControllerDef] = &[
         manager: "kube-controller-manager",
         doc: "rolls Deployments out through ReplicaSets",
         run: |c| Box::pin(workloads::run_deployments(c)),
+    },
+    ControllerDef {
+        name: "job",
+        manager: "kube-controller-manager",
+        doc: "runs Jobs' pods to completion",
+        run: |c| Box::pin(job::run(c)),
+    },
+    ControllerDef {
+        name: "endpoints",
+        manager: "kube-controller-manager",
+        doc: "Endpoints and EndpointSlices of Services from their pods",
+        run: |c| Box::pin(endpoints::run(c)),
     },
 ];
 

@@ -33,7 +33,7 @@ fn int(v: &Value, ptr: &str) -> i64 {
 }
 
 /// The controller owner (kind, name) of an object.
-fn controller_of(obj: &Value) -> Option<(String, String)> {
+pub(crate) fn controller_of(obj: &Value) -> Option<(String, String)> {
     obj.pointer("/metadata/ownerReferences")?
         .as_array()?
         .iter()
@@ -41,13 +41,13 @@ fn controller_of(obj: &Value) -> Option<(String, String)> {
         .map(|r| (s(r, "/kind").to_string(), s(r, "/name").to_string()))
 }
 
-fn owner_ref(api_version: &str, kind: &str, owner: &Value) -> Value {
+pub(crate) fn owner_ref(api_version: &str, kind: &str, owner: &Value) -> Value {
     json!([{"apiVersion": api_version, "kind": kind, "name": s(owner, "/metadata/name"),
         "uid": s(owner, "/metadata/uid"), "controller": true, "blockOwnerDeletion": true}])
 }
 
 /// The live dependents of `owner` in `resource` (newest state).
-fn dependents(ctx: &Context, owner: &Value, group: &str, resource: &str) -> Vec<Arc<Value>> {
+pub(crate) fn dependents(ctx: &Context, owner: &Value, group: &str, resource: &str) -> Vec<Arc<Value>> {
     let uid = s(owner, "/metadata/uid");
     if uid.is_empty() {
         return Vec::new();
@@ -71,12 +71,12 @@ fn dependents(ctx: &Context, owner: &Value, group: &str, resource: &str) -> Vec<
         .collect()
 }
 
-fn is_active(pod: &Value) -> bool {
+pub(crate) fn is_active(pod: &Value) -> bool {
     pod.pointer("/metadata/deletionTimestamp").is_none()
         && !matches!(s(pod, "/status/phase"), "Succeeded" | "Failed")
 }
 
-fn is_ready(pod: &Value) -> bool {
+pub(crate) fn is_ready(pod: &Value) -> bool {
     pod.pointer("/status/conditions")
         .and_then(Value::as_array)
         .into_iter()

@@ -544,3 +544,130 @@ async fn kubectl_rollouts_scale_and_undo() {
     let events = k.ok(&["get", "events", "--field-selector", "involvedObject.kind=ReplicaSet", "-o", "jsonpath={.items[*].reason}"]).await;
     assert!(events.contains("SuccessfulCreate") && events.contains("SuccessfulDelete"), "{events}");
 }
+
+#[tokio::test]
+async fn jobs_complete_or_fail_by_the_pods_exit_codes() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else { return };
+    k.ok(&["create", "job", "j1", "--image=busybox", "--", "true"]).await;
+    k.ok(&["wait", "--for=condition=complete", "job/j1", "--timeout=30s"]).await;
+    let j: Value = serde_json::from_str(&k.ok(&["get", "job", "j1", "-o", "json"]).await).unwrap();
+    assert_eq!(j["status"]["succeeded"], 1);
+    assert!(j["status"]["completionTime"].is_string());
+    let types: Vec<&str> = j["status"]["conditions"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    assert_eq!(types, ["SuccessCriteriaMet", "Complete"]);
+    let out = k.ok(&["get", "pods", "-l", "job-name=j1", "-o", "jsonpath={.items[*].status.phase}"]).await;
+    assert_eq!(out, "Succeeded");
+
+    // Two completions, one at a time; then a Job whose pods fail.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), r#"
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j2}
+spec:
+  completions: 2
+  parallelism: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: bad}
+spec:
+  backoffLimit: 1
+  template:
+    metadata:
+      annotations: {kubemock.io/exit-code: "3"}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+"#).unwrap();
+    k.ok(&["apply", "-f", file.path().to_str().unwrap()]).await;
+    k.ok(&["wait", "--for=condition=complete", "job/j2", "--timeout=30s"]).await;
+    k.ok(&["wait", "--for=condition=failed", "job/bad", "--timeout=30s"]).await;
+    let j: Value = serde_json::from_str(&k.ok(&["get", "job", "bad", "-o", "json"]).await).unwrap();
+    assert_eq!(j["status"]["failed"], 2, "backoffLimit 1: two pods failed");
+    let failed = j["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Failed").unwrap().clone();
+    assert_eq!(failed["reason"], "BackoffLimitExceeded");
+    let out = k.ok(&["get", "pods", "-l", "job-name=bad", "-o", "jsonpath={.items[*].status.containerStatuses[0].state.terminated.exitCode}"]).await;
+    assert_eq!(out, "3 3");
+}
+
+#[tokio::test]
+async fn endpoint_slices_follow_ready_pods() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else { return };
+    k.ok(&["create", "deployment", "web", "--image=nginx", "--replicas=2", "--port=80"]).await;
+    k.ok(&["expose", "deployment", "web", "--port=8080", "--target-port=80"]).await;
+    k.ok(&["rollout", "status", "deployment/web", "--timeout=30s"]).await;
+    let addresses = |n: usize| {
+        let k = &k;
+        async move {
+            eventually(&format!("{n} endpoints"), || async {
+                let out = k
+                    .ok(&["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "json"])
+                    .await;
+                let v: Value = serde_json::from_str(&out).unwrap();
+                let slice = v["items"].get(0)?.clone();
+                let eps = slice["endpoints"].as_array().cloned().unwrap_or_default();
+                let ready = eps.iter().filter(|e| e["conditions"]["ready"] == true).count();
+                (ready == n && eps.len() == n).then_some(slice)
+            })
+            .await
+        }
+    };
+    let slice = addresses(2).await;
+    assert_eq!(slice["addressType"], "IPv4");
+    assert_eq!(slice["ports"][0]["port"], 80);
+    assert_eq!(slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"], "endpointslice-controller.k8s.io");
+    assert_eq!(slice["endpoints"][0]["targetRef"]["kind"], "Pod");
+    let ep = k.ok(&["get", "endpoints", "web", "-o", "jsonpath={.subsets[0].addresses[*].ip}"]).await;
+    assert_eq!(ep.split_whitespace().count(), 2, "{ep}");
+    // Scaling down removes an address; scaling up adds it back.
+    k.ok(&["scale", "deployment/web", "--replicas=1"]).await;
+    addresses(1).await;
+    k.ok(&["scale", "deployment/web", "--replicas=3"]).await;
+    addresses(3).await;
+}
+
+#[tokio::test]
+async fn python_client_watches_a_pod_to_running() {
+    let server = MockServer::start().await;
+    let Some(python) = common::find_tool("PYTHON", "python3") else {
+        eprintln!("SKIP: python3 not found");
+        return;
+    };
+    let client = common::client_for(&server).await;
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    pods.create(&PostParams::default(), &pod("py")).await.unwrap();
+    let script = r#"
+import sys
+from kubernetes import client, config, watch
+config.load_kube_config(sys.argv[1])
+v1 = client.CoreV1Api()
+for ev in watch.Watch().stream(v1.list_namespaced_pod, "default", field_selector="metadata.name=py", timeout_seconds=30):
+    p = ev["object"]
+    print(ev["type"], p.status.phase, flush=True)
+    if p.status.phase == "Running" and all(c.ready for c in p.status.container_statuses or []):
+        print("RUNNING", p.status.pod_ip)
+        break
+"#;
+    let out = tokio::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(server.kubeconfig_path())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if String::from_utf8_lossy(&out.stderr).contains("No module named 'kubernetes'") {
+        eprintln!("SKIP: python kubernetes package not installed");
+        return;
+    }
+    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("RUNNING 10.244.0."), "{stdout}");
+}
