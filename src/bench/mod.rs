@@ -9,6 +9,7 @@
 //! to W watchers with an in-order, nothing-lost check; resident memory idle
 //! and loaded vs the objects' JSON size.
 
+mod cluster;
 pub mod target;
 
 use anyhow::{bail, Context, Result};
@@ -181,7 +182,8 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
             let bin = target::kubemock_binary()?;
             eprintln!("start-up ({} starts of {})", opts.starts, bin.display());
             startup(&bin, opts.starts, &mut report).await?;
-            let (s, _) = Spawned::start(&bin, &["--watch-history", "1000"])?;
+            let (s, _) =
+                Spawned::start(&bin, &["--watch-history", "1000", "--controllers", "none"])?;
             let e = s.endpoint.clone();
             spawned = Some(s);
             e
@@ -245,6 +247,7 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         };
         fanout(&endpoint, &ns, &run, &mut report).await?;
     }
+    cluster::run(&opts, &mut report).await?;
     if opts.against.is_some() {
         for ns in &namespaces {
             let _ = endpoint

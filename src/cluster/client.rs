@@ -67,13 +67,19 @@ impl Client {
         body: Option<&Value>,
     ) -> CallResult {
         let mut headers = HeaderMap::new();
-        headers.insert(http::header::ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            http::header::ACCEPT,
+            HeaderValue::from_static("application/json"),
+        );
         let content_type = if method == Method::PATCH {
             "application/merge-patch+json"
         } else {
             "application/json"
         };
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
         if let Ok(ua) = HeaderValue::from_str(&self.user_agent) {
             headers.insert(http::header::USER_AGENT, ua);
         }
@@ -151,5 +157,8 @@ pub fn collection_path(group_version: &str, namespace: &str, resource: &str) -> 
 
 /// One object's path.
 pub fn object_path(group_version: &str, namespace: &str, resource: &str, name: &str) -> String {
-    format!("{}/{name}", collection_path(group_version, namespace, resource))
+    format!(
+        "{}/{name}",
+        collection_path(group_version, namespace, resource)
+    )
 }

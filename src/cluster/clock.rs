@@ -35,9 +35,18 @@ pub fn stable_hash(seed: u64, parts: &[&str]) -> u64 {
 
 impl Clock {
     /// A clock.
-    pub fn new(scale: f64, seed: u64, lifecycle: Lifecycle, paused: watch::Receiver<bool>) -> Clock {
+    pub fn new(
+        scale: f64,
+        seed: u64,
+        lifecycle: Lifecycle,
+        paused: watch::Receiver<bool>,
+    ) -> Clock {
         Clock {
-            scale: if scale.is_finite() && scale >= 0.0 { scale } else { 1.0 },
+            scale: if scale.is_finite() && scale >= 0.0 {
+                scale
+            } else {
+                1.0
+            },
             seed,
             lifecycle,
             paused,

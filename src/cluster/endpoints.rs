@@ -95,7 +95,12 @@ fn target_port(port: &Value, pod: &Value) -> Option<i64> {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .flat_map(|c| c.get("ports").and_then(Value::as_array).into_iter().flatten())
+            .flat_map(|c| {
+                c.get("ports")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+            })
             .find(|p| s(p, "/name") == name)
             .and_then(|p| p.get("containerPort").and_then(Value::as_i64)),
         _ => port.get("port").and_then(Value::as_i64),
@@ -103,7 +108,9 @@ fn target_port(port: &Value, pod: &Value) -> Option<i64> {
 }
 
 async fn sync(client: &Client, ctx: &Context, key: &str) {
-    let Some((ns, name)) = key.split_once('/') else { return };
+    let Some((ns, name)) = key.split_once('/') else {
+        return;
+    };
     let Some(svc) = ctx
         .state
         .store
@@ -117,8 +124,10 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
     let mut pods: Vec<Arc<Value>> = collection(ctx, "", "pods", ns)
         .into_iter()
         .filter(|p| {
-            selects(&svc, &p.pointer("/metadata/labels").cloned().unwrap_or(json!({})))
-                && !s(p, "/status/podIP").is_empty()
+            selects(
+                &svc,
+                &p.pointer("/metadata/labels").cloned().unwrap_or(json!({})),
+            ) && !s(p, "/status/podIP").is_empty()
                 && !matches!(s(p, "/status/phase"), "Succeeded" | "Failed")
         })
         .collect();
@@ -135,16 +144,14 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
             .flatten()
             .any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "True")
     };
-    let target_ref = |p: &Value| {
-        json!({"kind": "Pod", "namespace": ns, "name": s(p, "/metadata/name"), "uid": s(p, "/metadata/uid")})
-    };
+    let target_ref = |p: &Value| json!({"kind": "Pod", "namespace": ns, "name": s(p, "/metadata/name"), "uid": s(p, "/metadata/uid")});
     let ports_for = |pod: Option<&Value>| -> Vec<Value> {
         svc_ports
             .iter()
             .map(|sp| {
-                let port = pod.and_then(|p| target_port(sp, p)).unwrap_or_else(|| {
-                    sp.get("targetPort").and_then(Value::as_i64).unwrap_or(0)
-                });
+                let port = pod
+                    .and_then(|p| target_port(sp, p))
+                    .unwrap_or_else(|| sp.get("targetPort").and_then(Value::as_i64).unwrap_or(0));
                 let mut out = json!({"name": s(sp, "/name"), "port": port,
                     "protocol": sp.get("protocol").cloned().unwrap_or(json!("TCP"))});
                 if let Some(a) = sp.get("appProtocol") {
@@ -165,7 +172,10 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
                 "nodeName": s(p, "/spec/nodeName"), "targetRef": target_ref(p)})
         })
         .collect();
-    let mut labels = svc.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+    let mut labels = svc
+        .pointer("/metadata/labels")
+        .cloned()
+        .unwrap_or(json!({}));
     labels[SERVICE_NAME] = json!(name);
     labels[MANAGED_BY] = json!(CONTROLLER);
     let owner = json!([{"apiVersion": "v1", "kind": "Service", "name": name,
@@ -173,7 +183,12 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
     let ports = ports_for(pods.first().map(|p| &**p));
     let existing = collection(ctx, "discovery.k8s.io", "endpointslices", ns)
         .into_iter()
-        .find(|e| s(e, &format!("/metadata/labels/{}", SERVICE_NAME.replace('/', "~1"))) == name);
+        .find(|e| {
+            s(
+                e,
+                &format!("/metadata/labels/{}", SERVICE_NAME.replace('/', "~1")),
+            ) == name
+        });
     match existing {
         Some(cur) => {
             let mut next = (*cur).clone();
@@ -181,7 +196,12 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
             next["ports"] = Value::Array(ports);
             next["metadata"]["labels"] = labels;
             if next != *cur {
-                let path = object_path("discovery.k8s.io/v1", ns, "endpointslices", s(&cur, "/metadata/name"));
+                let path = object_path(
+                    "discovery.k8s.io/v1",
+                    ns,
+                    "endpointslices",
+                    s(&cur, "/metadata/name"),
+                );
                 let _ = client.update(&path, &next).await;
             }
         }
@@ -191,7 +211,10 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
                     "ownerReferences": owner},
                 "addressType": "IPv4", "endpoints": endpoints, "ports": ports});
             let _ = client
-                .create(&collection_path("discovery.k8s.io/v1", ns, "endpointslices"), &slice)
+                .create(
+                    &collection_path("discovery.k8s.io/v1", ns, "endpointslices"),
+                    &slice,
+                )
                 .await;
         }
     }
@@ -234,7 +257,9 @@ async fn sync(client: &Client, ctx: &Context, key: &str) {
             }
         }
         Err(e) if e.code == 404 => {
-            let _ = client.create(&collection_path("v1", ns, "endpoints"), &ep).await;
+            let _ = client
+                .create(&collection_path("v1", ns, "endpoints"), &ep)
+                .await;
         }
         Err(_) => {}
     }

@@ -63,10 +63,14 @@ impl Recorder {
                 .to_string()
         };
         let (name, ns) = (meta("name"), meta("namespace"));
-        let ns = if ns.is_empty() { "default".to_string() } else { ns };
+        let ns = if ns.is_empty() {
+            "default".to_string()
+        } else {
+            ns
+        };
         let now = chrono::Utc::now();
-        let nanos = now.timestamp_nanos_opt().unwrap_or(0) as u64
-            + COUNTER.fetch_add(1, Ordering::Relaxed);
+        let nanos =
+            now.timestamp_nanos_opt().unwrap_or(0) as u64 + COUNTER.fetch_add(1, Ordering::Relaxed);
         let ts = crate::meta::time::format_time(now);
         let mut involved = json!({
             "kind": obj.get("kind").cloned().unwrap_or(Value::Null),
@@ -77,7 +81,9 @@ impl Recorder {
             "resourceVersion": meta("resourceVersion"),
         });
         if involved["namespace"] == "" {
-            involved.as_object_mut().map(|m| m.shift_remove("namespace"));
+            involved
+                .as_object_mut()
+                .map(|m| m.shift_remove("namespace"));
         }
         if let Some(fp) = field_path {
             involved["fieldPath"] = json!(fp);

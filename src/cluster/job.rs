@@ -66,9 +66,13 @@ fn condition(ty: &str, reason: &str, message: &str, now: &str) -> Value {
 }
 
 async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
-    let Some((ns, name)) = key.split_once('/') else { return };
+    let Some((ns, name)) = key.split_once('/') else {
+        return;
+    };
     let path = object_path("batch/v1", ns, "jobs", name);
-    let Ok(job) = client.get(&path).await else { return };
+    let Ok(job) = client.get(&path).await else {
+        return;
+    };
     if job.pointer("/metadata/deletionTimestamp").is_some() || finished(&job) {
         return;
     }
@@ -76,12 +80,27 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
         return;
     }
     let pods = dependents(ctx, &job, "", "pods");
-    let succeeded = pods.iter().filter(|p| s(p, "/status/phase") == "Succeeded").count() as i64;
-    let failed = pods.iter().filter(|p| s(p, "/status/phase") == "Failed").count() as i64;
+    let succeeded = pods
+        .iter()
+        .filter(|p| s(p, "/status/phase") == "Succeeded")
+        .count() as i64;
+    let failed = pods
+        .iter()
+        .filter(|p| s(p, "/status/phase") == "Failed")
+        .count() as i64;
     let active: Vec<_> = pods.iter().filter(|p| is_active(p)).collect();
-    let completions = job.pointer("/spec/completions").and_then(Value::as_i64).unwrap_or(1);
-    let parallelism = job.pointer("/spec/parallelism").and_then(Value::as_i64).unwrap_or(1);
-    let backoff = job.pointer("/spec/backoffLimit").and_then(Value::as_i64).unwrap_or(6);
+    let completions = job
+        .pointer("/spec/completions")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let parallelism = job
+        .pointer("/spec/parallelism")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
+    let backoff = job
+        .pointer("/spec/backoffLimit")
+        .and_then(Value::as_i64)
+        .unwrap_or(6);
     let now = crate::meta::time::now_rfc3339();
     let mut status = job.get("status").cloned().unwrap_or(json!({}));
     if status.get("startTime").is_none() {
@@ -96,42 +115,70 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
     if failed > backoff {
         for p in &active {
             let _ = client
-                .delete(&object_path("v1", ns, "pods", s(p, "/metadata/name")), "", None)
+                .delete(
+                    &object_path("v1", ns, "pods", s(p, "/metadata/name")),
+                    "",
+                    None,
+                )
                 .await;
         }
         active_count = 0;
         let msg = "Job has reached the specified backoff limit";
-        conds.push(condition("FailureTarget", "BackoffLimitExceeded", msg, &now));
+        conds.push(condition(
+            "FailureTarget",
+            "BackoffLimitExceeded",
+            msg,
+            &now,
+        ));
         conds.push(condition("Failed", "BackoffLimitExceeded", msg, &now));
-        events.record(&job, None, EventKind::Warning, "BackoffLimitExceeded", msg).await;
+        events
+            .record(&job, None, EventKind::Warning, "BackoffLimitExceeded", msg)
+            .await;
     } else if succeeded >= completions {
         let msg = "Reached expected number of succeeded pods";
-        conds.push(condition("SuccessCriteriaMet", "CompletionsReached", msg, &now));
+        conds.push(condition(
+            "SuccessCriteriaMet",
+            "CompletionsReached",
+            msg,
+            &now,
+        ));
         conds.push(condition("Complete", "CompletionsReached", msg, &now));
         status["completionTime"] = json!(now);
-        events.record(&job, None, EventKind::Normal, "Completed", "Job completed").await;
+        events
+            .record(&job, None, EventKind::Normal, "Completed", "Job completed")
+            .await;
     } else {
         let want = parallelism.min(completions - succeeded);
         let template = job.pointer("/spec/template").cloned().unwrap_or(json!({}));
-        for _ in active_count..want {
+        let missing = want - active_count;
+        for _ in 0..missing {
             let mut meta = template.get("metadata").cloned().unwrap_or(json!({}));
             meta["generateName"] = json!(format!("{name}-"));
             meta["namespace"] = json!(ns);
             meta["ownerReferences"] = owner_ref("batch/v1", "Job", &job);
             let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
                 "spec": template.get("spec").cloned().unwrap_or(json!({}))});
-            match client.create(&collection_path("v1", ns, "pods"), &pod).await {
+            match client
+                .create(&collection_path("v1", ns, "pods"), &pod)
+                .await
+            {
                 Ok(p) => {
                     active_count += 1;
                     let msg = format!("Created pod: {}", s(&p, "/metadata/name"));
-                    events.record(&job, None, EventKind::Normal, "SuccessfulCreate", &msg).await;
+                    events
+                        .record(&job, None, EventKind::Normal, "SuccessfulCreate", &msg)
+                        .await;
                 }
                 Err(_) => break,
             }
         }
     }
     let ready = active.iter().filter(|p| is_ready(p)).count() as i64;
-    for (k, v) in [("active", active_count), ("succeeded", succeeded), ("failed", failed)] {
+    for (k, v) in [
+        ("active", active_count),
+        ("succeeded", succeeded),
+        ("failed", failed),
+    ] {
         if v > 0 {
             status[k] = json!(v);
         } else if let Some(m) = status.as_object_mut() {

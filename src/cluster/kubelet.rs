@@ -76,11 +76,17 @@ fn next_step(pod: &Value) -> Option<Step> {
         return Some(Step::Create);
     }
     let inits = list(pod, "/status/initContainerStatuses");
-    if inits.iter().any(|c| c.pointer("/state/terminated").is_none()) {
+    if inits
+        .iter()
+        .any(|c| c.pointer("/state/terminated").is_none())
+    {
         return Some(Step::Init);
     }
     let containers = list(pod, "/status/containerStatuses");
-    if containers.iter().any(|c| c.pointer("/state/running").is_none()) {
+    if containers
+        .iter()
+        .any(|c| c.pointer("/state/running").is_none())
+    {
         return Some(Step::Start);
     }
     if phase == "Running" && s(pod, "/spec/restartPolicy") != "Always" {
@@ -222,9 +228,13 @@ impl Kubelet {
     }
 
     async fn act(&mut self, key: &str, step: Step) {
-        let Some((ns, name)) = key.split_once('/') else { return };
+        let Some((ns, name)) = key.split_once('/') else {
+            return;
+        };
         let path = object_path("v1", ns, "pods", name);
-        let Ok(pod) = self.client.get(&path).await else { return };
+        let Ok(pod) = self.client.get(&path).await else {
+            return;
+        };
         let node = s(&pod, "/spec/nodeName").to_string();
         if !self.nodes.contains(&node) || next_step(&pod) != Some(step) {
             return;
@@ -277,7 +287,11 @@ impl Kubelet {
         match step {
             Step::Create => {
                 let init_reason = "PodInitializing";
-                let main_reason = if inits.is_empty() { "ContainerCreating" } else { init_reason };
+                let main_reason = if inits.is_empty() {
+                    "ContainerCreating"
+                } else {
+                    init_reason
+                };
                 status["phase"] = json!("Pending");
                 status["hostIP"] = json!(host_ip);
                 status["hostIPs"] = json!([{"ip": host_ip}]);
@@ -293,17 +307,52 @@ impl Kubelet {
                     .map(|(n, i)| waiting(n, i, main_reason))
                     .collect::<Vec<_>>());
                 let init_names: Vec<&str> = inits.iter().map(|(n, _)| n.as_str()).collect();
-                set_conditions(&mut status, &now, &[
-                    ("PodReadyToStartContainers", false, None),
-                    ("Initialized", inits.is_empty(), (!inits.is_empty()).then(|| ("ContainersNotInitialized", format!("containers with incomplete status: [{}]", init_names.join(" "))))),
-                    ("Ready", false, Some(("ContainersNotReady", format!("containers with unready status: [{main_list}]")))),
-                    ("ContainersReady", false, Some(("ContainersNotReady", format!("containers with unready status: [{main_list}]")))),
-                ]);
+                set_conditions(
+                    &mut status,
+                    &now,
+                    &[
+                        ("PodReadyToStartContainers", false, None),
+                        (
+                            "Initialized",
+                            inits.is_empty(),
+                            (!inits.is_empty()).then(|| {
+                                (
+                                    "ContainersNotInitialized",
+                                    format!(
+                                        "containers with incomplete status: [{}]",
+                                        init_names.join(" ")
+                                    ),
+                                )
+                            }),
+                        ),
+                        (
+                            "Ready",
+                            false,
+                            Some((
+                                "ContainersNotReady",
+                                format!("containers with unready status: [{main_list}]"),
+                            )),
+                        ),
+                        (
+                            "ContainersReady",
+                            false,
+                            Some((
+                                "ContainersNotReady",
+                                format!("containers with unready status: [{main_list}]"),
+                            )),
+                        ),
+                    ],
+                );
                 if self.put_status(&path, pod.clone(), status).await {
-                    let field = if inits.is_empty() { "containers" } else { "initContainers" };
+                    let field = if inits.is_empty() {
+                        "containers"
+                    } else {
+                        "initContainers"
+                    };
                     let first = if inits.is_empty() { &mains } else { &inits };
                     for (n, image) in first {
-                        self.pull_events(&events, &pod, &format!("spec.{field}{{{n}}}"), image).await;
+                        self.pull_events(&events, &pod, &format!("spec.{field}{{{n}}}"), image)
+                            .await;
                     }
                 }
             }
@@ -322,18 +371,39 @@ impl Kubelet {
                     .map(|(n, i)| waiting(n, i, "ContainerCreating"))
                     .collect::<Vec<_>>());
                 self.set_ip(&pod, &mut status, &ip, &host_ip);
-                set_conditions(&mut status, &now, &[
-                    ("PodReadyToStartContainers", true, None),
-                    ("Initialized", true, None),
-                ]);
+                set_conditions(
+                    &mut status,
+                    &now,
+                    &[
+                        ("PodReadyToStartContainers", true, None),
+                        ("Initialized", true, None),
+                    ],
+                );
                 if self.put_status(&path, pod.clone(), status).await {
                     for (n, _) in &inits {
                         let fp = format!("spec.initContainers{{{n}}}");
-                        events.record(&pod, Some(&fp), EventKind::Normal, "Created", &format!("Created container: {n}")).await;
-                        events.record(&pod, Some(&fp), EventKind::Normal, "Started", &format!("Started container {n}")).await;
+                        events
+                            .record(
+                                &pod,
+                                Some(&fp),
+                                EventKind::Normal,
+                                "Created",
+                                &format!("Created container: {n}"),
+                            )
+                            .await;
+                        events
+                            .record(
+                                &pod,
+                                Some(&fp),
+                                EventKind::Normal,
+                                "Started",
+                                &format!("Started container {n}"),
+                            )
+                            .await;
                     }
                     for (n, image) in &mains {
-                        self.pull_events(&events, &pod, &format!("spec.containers{{{n}}}"), image).await;
+                        self.pull_events(&events, &pod, &format!("spec.containers{{{n}}}"), image)
+                            .await;
                     }
                 }
             }
@@ -345,23 +415,46 @@ impl Kubelet {
                     .map(|(n, i)| running(n, i, true))
                     .collect::<Vec<_>>());
                 self.set_ip(&pod, &mut status, &ip, &host_ip);
-                set_conditions(&mut status, &now, &[
-                    ("PodReadyToStartContainers", true, None),
-                    ("Initialized", true, None),
-                    ("Ready", true, None),
-                    ("ContainersReady", true, None),
-                ]);
+                set_conditions(
+                    &mut status,
+                    &now,
+                    &[
+                        ("PodReadyToStartContainers", true, None),
+                        ("Initialized", true, None),
+                        ("Ready", true, None),
+                        ("ContainersReady", true, None),
+                    ],
+                );
                 if self.put_status(&path, pod.clone(), status).await {
                     for (n, _) in &mains {
                         let fp = format!("spec.containers{{{n}}}");
-                        events.record(&pod, Some(&fp), EventKind::Normal, "Created", &format!("Created container: {n}")).await;
-                        events.record(&pod, Some(&fp), EventKind::Normal, "Started", &format!("Started container {n}")).await;
+                        events
+                            .record(
+                                &pod,
+                                Some(&fp),
+                                EventKind::Normal,
+                                "Created",
+                                &format!("Created container: {n}"),
+                            )
+                            .await;
+                        events
+                            .record(
+                                &pod,
+                                Some(&fp),
+                                EventKind::Normal,
+                                "Started",
+                                &format!("Started container {n}"),
+                            )
+                            .await;
                     }
                 }
             }
             Step::Complete => {
                 let code: i64 = pod
-                    .pointer(&format!("/metadata/annotations/{}", EXIT_CODE_ANNOTATION.replace('/', "~1")))
+                    .pointer(&format!(
+                        "/metadata/annotations/{}",
+                        EXIT_CODE_ANNOTATION.replace('/', "~1")
+                    ))
                     .and_then(Value::as_str)
                     .and_then(|c| c.parse().ok())
                     .unwrap_or(0);
@@ -371,18 +464,34 @@ impl Kubelet {
                     .collect();
                 status["containerStatuses"] = Value::Array(done);
                 status["phase"] = json!(if code == 0 { "Succeeded" } else { "Failed" });
-                let reason = if code == 0 { "PodCompleted" } else { "PodFailed" };
-                set_conditions(&mut status, &now, &[
-                    ("PodReadyToStartContainers", false, None),
-                    ("Ready", false, Some((reason, String::new()))),
-                    ("ContainersReady", false, Some((reason, String::new()))),
-                ]);
+                let reason = if code == 0 {
+                    "PodCompleted"
+                } else {
+                    "PodFailed"
+                };
+                set_conditions(
+                    &mut status,
+                    &now,
+                    &[
+                        ("PodReadyToStartContainers", false, None),
+                        ("Ready", false, Some((reason, String::new()))),
+                        ("ContainersReady", false, Some((reason, String::new()))),
+                    ],
+                );
                 self.put_status(&path, pod.clone(), status).await;
             }
             Step::Stop => {
                 for (n, _) in &mains {
                     let fp = format!("spec.containers{{{n}}}");
-                    events.record(&pod, Some(&fp), EventKind::Normal, "Killing", &format!("Stopping container {n}")).await;
+                    events
+                        .record(
+                            &pod,
+                            Some(&fp),
+                            EventKind::Normal,
+                            "Killing",
+                            &format!("Stopping container {n}"),
+                        )
+                        .await;
                 }
                 let opts = json!({"kind": "DeleteOptions", "apiVersion": "v1",
                     "gracePeriodSeconds": 0, "preconditions": {"uid": uid}});
@@ -412,12 +521,27 @@ impl Kubelet {
             .map(|c| s(c, "/imagePullPolicy"))
             .unwrap_or("IfNotPresent");
         if policy == "Always" {
-            events.record(pod, Some(fp), EventKind::Normal, "Pulling", &format!("Pulling image \"{image}\"")).await;
+            events
+                .record(
+                    pod,
+                    Some(fp),
+                    EventKind::Normal,
+                    "Pulling",
+                    &format!("Pulling image \"{image}\""),
+                )
+                .await;
             events.record(pod, Some(fp), EventKind::Normal, "Pulled",
                 &format!("Successfully pulled image \"{image}\" in 0s (0s including waiting). Image size: 0 bytes.")).await;
         } else {
-            events.record(pod, Some(fp), EventKind::Normal, "Pulled",
-                &format!("Container image \"{image}\" already present on machine")).await;
+            events
+                .record(
+                    pod,
+                    Some(fp),
+                    EventKind::Normal,
+                    "Pulled",
+                    &format!("Container image \"{image}\" already present on machine"),
+                )
+                .await;
         }
     }
 
@@ -437,7 +561,10 @@ impl Kubelet {
 /// Sets conditions in kubelet order (PodReadyToStartContainers,
 /// Initialized, Ready, ContainersReady, PodScheduled), keeping the
 /// transition time of a condition whose status does not change.
-fn set_conditions(status: &mut Value, now: &str, wanted: &[(&str, bool, Option<(&str, String)>)]) {
+/// One wanted pod condition: type, whether True, and (reason, message).
+type Wanted<'a> = (&'a str, bool, Option<(&'a str, String)>);
+
+fn set_conditions(status: &mut Value, now: &str, wanted: &[Wanted<'_>]) {
     let old: Vec<Value> = list(status, "/conditions").to_vec();
     let order = [
         "PodReadyToStartContainers",
@@ -486,11 +613,26 @@ mod tests {
 
     #[test]
     fn images_normalize_as_containerd_reports_them() {
-        assert_eq!(normalize_image("busybox"), "docker.io/library/busybox:latest");
-        assert_eq!(normalize_image("nginx:1.27"), "docker.io/library/nginx:1.27");
-        assert_eq!(normalize_image("bitnami/redis"), "docker.io/bitnami/redis:latest");
-        assert_eq!(normalize_image("registry.k8s.io/pause:3.10"), "registry.k8s.io/pause:3.10");
-        assert_eq!(normalize_image("localhost:5000/app"), "localhost:5000/app:latest");
+        assert_eq!(
+            normalize_image("busybox"),
+            "docker.io/library/busybox:latest"
+        );
+        assert_eq!(
+            normalize_image("nginx:1.27"),
+            "docker.io/library/nginx:1.27"
+        );
+        assert_eq!(
+            normalize_image("bitnami/redis"),
+            "docker.io/bitnami/redis:latest"
+        );
+        assert_eq!(
+            normalize_image("registry.k8s.io/pause:3.10"),
+            "registry.k8s.io/pause:3.10"
+        );
+        assert_eq!(
+            normalize_image("localhost:5000/app"),
+            "localhost:5000/app:latest"
+        );
     }
 
     #[test]

@@ -15,12 +15,24 @@ pub const DEFAULT_LIFECYCLE: &str = include_str!("lifecycle.yaml");
 /// Every stage a controller asks for, with what it is.
 pub const STAGES: &[(&str, &str)] = &[
     ("pod-schedule", "scheduler binds a pending pod"),
-    ("pod-create", "kubelet accepts a bound pod (ContainerCreating)"),
-    ("pod-start", "kubelet starts the containers (Running, Ready)"),
-    ("pod-complete", "containers of a run-to-completion pod finish"),
+    (
+        "pod-create",
+        "kubelet accepts a bound pod (ContainerCreating)",
+    ),
+    (
+        "pod-start",
+        "kubelet starts the containers (Running, Ready)",
+    ),
+    (
+        "pod-complete",
+        "containers of a run-to-completion pod finish",
+    ),
     ("pod-stop", "containers exit after SIGTERM"),
     ("node-lease-renew", "kubelet renews its node Lease"),
-    ("namespace-finalize", "namespace controller deletes the content"),
+    (
+        "namespace-finalize",
+        "namespace controller deletes the content",
+    ),
     ("workload-sync", "workload and endpoint controllers sync"),
 ];
 
@@ -120,7 +132,10 @@ impl Lifecycle {
         if doc.api_version != "kubemock.io/v1alpha1" {
             return Err(err(
                 line_of(text, "apiVersion"),
-                format!("apiVersion must be kubemock.io/v1alpha1, not {:?}", doc.api_version),
+                format!(
+                    "apiVersion must be kubemock.io/v1alpha1, not {:?}",
+                    doc.api_version
+                ),
             ));
         }
         if doc.kind != "Lifecycle" {
@@ -224,7 +239,10 @@ mod tests {
             let e = Lifecycle::parse("f.yaml", text, Some(Lifecycle::default())).unwrap_err();
             assert_eq!(e.line, line, "{text}: {e}");
             assert!(e.reason.contains(reason), "{text}: {e}");
-            assert!(e.to_string().starts_with(&format!("f.yaml:{line}: ")), "{e}");
+            assert!(
+                e.to_string().starts_with(&format!("f.yaml:{line}: ")),
+                "{e}"
+            );
         }
     }
 }

@@ -134,7 +134,9 @@ async fn sync(client: &Client, ctx: &Context, name: &str) -> Option<Duration> {
     // collection; per object keeps the same writes visible).
     let content = ctx.state.store.keys_in_namespace(name);
     for (gr, obj_name) in &content {
-        let Some(gv) = group_version(ctx, gr) else { continue };
+        let Some(gv) = group_version(ctx, gr) else {
+            continue;
+        };
         let path = object_path(&gv, name, &gr.resource, obj_name);
         let cur = ctx.state.store.get(gr, name, obj_name);
         if cur.is_some_and(|o| o.pointer("/metadata/deletionTimestamp").is_some()) {
@@ -278,7 +280,10 @@ async fn update_conditions(
             _ => ("False", ok_reason.to_string(), ok_message.to_string()),
         };
         let same = old.iter().find(|c| {
-            c["type"] == *ty && c["status"] == status && c["reason"] == reason && c["message"] == message
+            c["type"] == *ty
+                && c["status"] == status
+                && c["reason"] == reason
+                && c["message"] == message
         });
         conds.push(match same {
             Some(c) => c.clone(),

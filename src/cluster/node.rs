@@ -64,7 +64,12 @@ const CONDITIONS: &[(&str, &str, &str, &str)] = &[
         "KubeletHasSufficientPID",
         "kubelet has sufficient PID available",
     ),
-    ("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+    (
+        "Ready",
+        "True",
+        "KubeletReady",
+        "kubelet is posting ready status",
+    ),
 ];
 
 fn node_object(ctx: &Context, i: usize) -> Value {
@@ -139,7 +144,11 @@ pub async fn run(ctx: Context) {
     for i in 0..ctx.config.nodes {
         register(&client, &ctx, i).await;
         renew_lease(&client, &ctx, i).await;
-        timers.schedule(&node_name(i), clock.delay("node-lease-renew", &node_name(i)), i);
+        timers.schedule(
+            &node_name(i),
+            clock.delay("node-lease-renew", &node_name(i)),
+            i,
+        );
     }
     loop {
         let (name, i) = timers.next().await;
@@ -155,7 +164,10 @@ pub async fn run(ctx: Context) {
 
 async fn register(client: &Client, ctx: &Context, i: usize) {
     let node = node_object(ctx, i);
-    let created = match client.create(&collection_path("v1", "", "nodes"), &node).await {
+    let created = match client
+        .create(&collection_path("v1", "", "nodes"), &node)
+        .await
+    {
         Ok(n) => n,
         Err(e) if e.code == 409 => return,
         Err(e) => {
@@ -186,7 +198,11 @@ async fn renew_lease(client: &Client, ctx: &Context, i: usize) {
                 .state
                 .store
                 .get(&crate::store::GroupResource::new("", "nodes"), "", &name)
-                .and_then(|n| n.pointer("/metadata/uid").and_then(Value::as_str).map(str::to_string))
+                .and_then(|n| {
+                    n.pointer("/metadata/uid")
+                        .and_then(Value::as_str)
+                        .map(str::to_string)
+                })
                 .unwrap_or_default();
             let duration = ((40.0 * ctx.config.time_scale).ceil() as i64).max(1);
             let lease = json!({
@@ -200,7 +216,10 @@ async fn renew_lease(client: &Client, ctx: &Context, i: usize) {
                 "spec": {"holderIdentity": name, "leaseDurationSeconds": duration, "renewTime": now}
             });
             let _ = client
-                .create(&collection_path("coordination.k8s.io/v1", "kube-node-lease", "leases"), &lease)
+                .create(
+                    &collection_path("coordination.k8s.io/v1", "kube-node-lease", "leases"),
+                    &lease,
+                )
                 .await;
         }
         Err(_) => {}

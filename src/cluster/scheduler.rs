@@ -42,7 +42,10 @@ fn misfit(pod: &Value, node: &Value) -> Option<String> {
             return Some("node(s) were unschedulable".into());
         }
     }
-    let labels = node.pointer("/metadata/labels").cloned().unwrap_or(json!({}));
+    let labels = node
+        .pointer("/metadata/labels")
+        .cloned()
+        .unwrap_or(json!({}));
     if let Some(sel) = pod.pointer("/spec/nodeSelector").and_then(Value::as_object) {
         if sel.iter().any(|(k, v)| labels.get(k) != Some(v)) {
             return Some("node(s) didn't match Pod's node affinity/selector".into());
@@ -234,9 +237,13 @@ pub async fn run(ctx: Context) {
 }
 
 async fn schedule_one(client: &Client, events: &Recorder, view: &mut View, key: &str) {
-    let Some((ns, name)) = key.split_once('/') else { return };
+    let Some((ns, name)) = key.split_once('/') else {
+        return;
+    };
     let path = object_path("v1", ns, "pods", name);
-    let Ok(pod) = client.get(&path).await else { return };
+    let Ok(pod) = client.get(&path).await else {
+        return;
+    };
     if !wants_scheduling(&pod) {
         return;
     }
@@ -248,7 +255,12 @@ async fn schedule_one(client: &Client, events: &Recorder, view: &mut View, key: 
                 "target": {"apiVersion": "v1", "kind": "Node", "name": node}
             });
             if client
-                .call(http::Method::POST, &format!("{path}/binding"), "", Some(&binding))
+                .call(
+                    http::Method::POST,
+                    &format!("{path}/binding"),
+                    "",
+                    Some(&binding),
+                )
                 .await
                 .is_ok()
             {
@@ -270,13 +282,20 @@ async fn schedule_one(client: &Client, events: &Recorder, view: &mut View, key: 
             let now = crate::meta::time::now_rfc3339();
             let cond = json!({"type": "PodScheduled", "status": "False", "lastProbeTime": null,
                 "lastTransitionTime": now, "reason": "Unschedulable", "message": message});
-            let conds = pod["status"]["conditions"].as_array().cloned().unwrap_or_default();
+            let conds = pod["status"]["conditions"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
             let already = conds.iter().any(|c| {
-                c["type"] == "PodScheduled" && c["reason"] == "Unschedulable" && c["message"] == message
+                c["type"] == "PodScheduled"
+                    && c["reason"] == "Unschedulable"
+                    && c["message"] == message
             });
             if !already {
-                let mut conds: Vec<Value> =
-                    conds.into_iter().filter(|c| c["type"] != "PodScheduled").collect();
+                let mut conds: Vec<Value> = conds
+                    .into_iter()
+                    .filter(|c| c["type"] != "PodScheduled")
+                    .collect();
                 conds.push(cond);
                 pod["status"]["conditions"] = Value::Array(conds);
                 pod["status"]["phase"] = json!("Pending");

@@ -47,7 +47,12 @@ pub(crate) fn owner_ref(api_version: &str, kind: &str, owner: &Value) -> Value {
 }
 
 /// The live dependents of `owner` in `resource` (newest state).
-pub(crate) fn dependents(ctx: &Context, owner: &Value, group: &str, resource: &str) -> Vec<Arc<Value>> {
+pub(crate) fn dependents(
+    ctx: &Context,
+    owner: &Value,
+    group: &str,
+    resource: &str,
+) -> Vec<Arc<Value>> {
     let uid = s(owner, "/metadata/uid");
     if uid.is_empty() {
         return Vec::new();
@@ -64,7 +69,8 @@ pub(crate) fn dependents(ctx: &Context, owner: &Value, group: &str, resource: &s
                 .and_then(Value::as_array)
                 .is_some_and(|refs| {
                     refs.iter().any(|r| {
-                        s(r, "/uid") == uid && r.get("controller").and_then(Value::as_bool) == Some(true)
+                        s(r, "/uid") == uid
+                            && r.get("controller").and_then(Value::as_bool) == Some(true)
                     })
                 })
         })
@@ -118,15 +124,22 @@ pub async fn run_replicasets(ctx: Context) {
 }
 
 async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
-    let Some((ns, name)) = key.split_once('/') else { return };
+    let Some((ns, name)) = key.split_once('/') else {
+        return;
+    };
     let path = object_path("apps/v1", ns, "replicasets", name);
-    let Ok(rs) = client.get(&path).await else { return };
+    let Ok(rs) = client.get(&path).await else {
+        return;
+    };
     if rs.pointer("/metadata/deletionTimestamp").is_some() {
         return;
     }
     let pods = dependents(ctx, &rs, "", "pods");
     let mut active: Vec<&Arc<Value>> = pods.iter().filter(|p| is_active(p)).collect();
-    let want = rs.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+    let want = rs
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
     let diff = active.len() as i64 - want;
     if diff < 0 {
         let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
@@ -137,14 +150,27 @@ async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key:
             meta["ownerReferences"] = owner_ref("apps/v1", "ReplicaSet", &rs);
             let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
                 "spec": template.get("spec").cloned().unwrap_or(json!({}))});
-            match client.create(&collection_path("v1", ns, "pods"), &pod).await {
+            match client
+                .create(&collection_path("v1", ns, "pods"), &pod)
+                .await
+            {
                 Ok(created) => {
                     let msg = format!("Created pod: {}", s(&created, "/metadata/name"));
-                    events.record(&rs, None, EventKind::Normal, "SuccessfulCreate", &msg).await;
+                    events
+                        .record(&rs, None, EventKind::Normal, "SuccessfulCreate", &msg)
+                        .await;
                 }
                 Err(e) => {
-                    let msg = format!("Error creating: {}", e.status.get("message").and_then(Value::as_str).unwrap_or(""));
-                    events.record(&rs, None, EventKind::Warning, "FailedCreate", &msg).await;
+                    let msg = format!(
+                        "Error creating: {}",
+                        e.status
+                            .get("message")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                    );
+                    events
+                        .record(&rs, None, EventKind::Warning, "FailedCreate", &msg)
+                        .await;
                     break;
                 }
             }
@@ -162,9 +188,19 @@ async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key:
         });
         for p in active.iter().take(diff as usize) {
             let pname = s(p, "/metadata/name");
-            if client.delete(&object_path("v1", ns, "pods", pname), "", None).await.is_ok() {
+            if client
+                .delete(&object_path("v1", ns, "pods", pname), "", None)
+                .await
+                .is_ok()
+            {
                 events
-                    .record(&rs, None, EventKind::Normal, "SuccessfulDelete", &format!("Deleted pod: {pname}"))
+                    .record(
+                        &rs,
+                        None,
+                        EventKind::Normal,
+                        "SuccessfulDelete",
+                        &format!("Deleted pod: {pname}"),
+                    )
                     .await;
             }
         }
@@ -173,14 +209,24 @@ async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key:
     let pods = dependents(ctx, &rs, "", "pods");
     let active: Vec<&Arc<Value>> = pods.iter().filter(|p| is_active(p)).collect();
     let ready = active.iter().filter(|p| is_ready(p)).count();
-    let labels = rs.pointer("/spec/template/metadata/labels").cloned().unwrap_or(json!({}));
+    let labels = rs
+        .pointer("/spec/template/metadata/labels")
+        .cloned()
+        .unwrap_or(json!({}));
     let fully_labeled = active
         .iter()
         .filter(|p| {
-            labels.as_object().into_iter().flatten().all(|(k, v)| p.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v))
+            labels
+                .as_object()
+                .into_iter()
+                .flatten()
+                .all(|(k, v)| p.pointer("/metadata/labels").and_then(|l| l.get(k)) == Some(v))
         })
         .count();
-    let terminating = pods.iter().filter(|p| p.pointer("/metadata/deletionTimestamp").is_some()).count();
+    let terminating = pods
+        .iter()
+        .filter(|p| p.pointer("/metadata/deletionTimestamp").is_some())
+        .count();
     let mut status = json!({
         "replicas": active.len(),
         "fullyLabeledReplicas": fully_labeled,
@@ -224,7 +270,11 @@ fn template_hash(template: &Value, collisions: i64) -> String {
     const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut h: u32 = 0x811c_9dc5;
     let text = template.to_string();
-    let extra = if collisions > 0 { collisions.to_string() } else { String::new() };
+    let extra = if collisions > 0 {
+        collisions.to_string()
+    } else {
+        String::new()
+    };
     for b in text.bytes().chain(extra.bytes()) {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
@@ -239,17 +289,23 @@ fn template_hash(template: &Value, collisions: i64) -> String {
 /// Deployment's).
 fn template_without_hash(rs: &Value) -> Value {
     let mut t = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
-    if let Some(labels) = t.pointer_mut("/metadata/labels").and_then(Value::as_object_mut) {
+    if let Some(labels) = t
+        .pointer_mut("/metadata/labels")
+        .and_then(Value::as_object_mut)
+    {
         labels.shift_remove(HASH_LABEL);
     }
     t
 }
 
 fn revision(rs: &Value) -> i64 {
-    rs.pointer(&format!("/metadata/annotations/{}", REVISION.replace('/', "~1")))
-        .and_then(Value::as_str)
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(0)
+    rs.pointer(&format!(
+        "/metadata/annotations/{}",
+        REVISION.replace('/', "~1")
+    ))
+    .and_then(Value::as_str)
+    .and_then(|r| r.parse().ok())
+    .unwrap_or(0)
 }
 
 /// The Deployment controller.
@@ -300,7 +356,10 @@ impl Rollout<'_> {
         let replicas = int(&self.d, "/spec/replicas");
         let mut next = rs.clone();
         next["spec"]["replicas"] = json!(to);
-        if !next.pointer("/metadata/annotations").is_some_and(Value::is_object) {
+        if !next
+            .pointer("/metadata/annotations")
+            .is_some_and(Value::is_object)
+        {
             next["metadata"]["annotations"] = json!({});
         }
         next["metadata"]["annotations"][DESIRED] = json!(replicas.to_string());
@@ -316,7 +375,9 @@ impl Rollout<'_> {
                 if from != to {
                     let dir = if to > from { "up" } else { "down" };
                     let msg = format!("Scaled {dir} replica set {name} from {from} to {to}");
-                    self.events.record(&self.d, None, EventKind::Normal, "ScalingReplicaSet", &msg).await;
+                    self.events
+                        .record(&self.d, None, EventKind::Normal, "ScalingReplicaSet", &msg)
+                        .await;
                 }
                 true
             }
@@ -326,13 +387,20 @@ impl Rollout<'_> {
 }
 
 async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
-    let Some((ns, name)) = key.split_once('/') else { return };
+    let Some((ns, name)) = key.split_once('/') else {
+        return;
+    };
     let path = object_path("apps/v1", ns, "deployments", name);
-    let Ok(d) = client.get(&path).await else { return };
+    let Ok(d) = client.get(&path).await else {
+        return;
+    };
     if d.pointer("/metadata/deletionTimestamp").is_some() {
         return;
     }
-    let replicas = d.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+    let replicas = d
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
     let template = d.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let mut sets: Vec<Value> = dependents(ctx, &d, "apps", "replicasets")
         .into_iter()
@@ -344,14 +412,21 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
             .cmp(&(s(b, "/metadata/creationTimestamp"), s(b, "/metadata/name")))
     });
     let max_revision = sets.iter().map(revision).max().unwrap_or(0);
-    let new_idx = sets.iter().position(|r| template_without_hash(r) == template);
+    let new_idx = sets
+        .iter()
+        .position(|r| template_without_hash(r) == template);
     let recreate = s(&d, "/spec/strategy/type") == "Recreate";
     let (max_surge, max_unavailable) = if recreate {
         (0, 0)
     } else {
         let ru = d.pointer("/spec/strategy/rollingUpdate");
         let surge = scaled(ru.and_then(|r| r.get("maxSurge")), replicas, true, "25%");
-        let mut unavailable = scaled(ru.and_then(|r| r.get("maxUnavailable")), replicas, false, "25%");
+        let mut unavailable = scaled(
+            ru.and_then(|r| r.get("maxUnavailable")),
+            replicas,
+            false,
+            "25%",
+        );
         if surge == 0 && unavailable == 0 {
             unavailable = 1;
         }
@@ -371,10 +446,14 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
             let mut rs = sets.remove(i);
             if revision(&rs) < max_revision || revision(&rs) == 0 {
                 let mut next = rs.clone();
-                if !next.pointer("/metadata/annotations").is_some_and(Value::is_object) {
+                if !next
+                    .pointer("/metadata/annotations")
+                    .is_some_and(Value::is_object)
+                {
                     next["metadata"]["annotations"] = json!({});
                 }
-                next["metadata"]["annotations"][REVISION] = json!((max_revision + 1).max(1).to_string());
+                next["metadata"]["annotations"][REVISION] =
+                    json!((max_revision + 1).max(1).to_string());
                 let p = object_path("apps/v1", ns, "replicasets", s(&rs, "/metadata/name"));
                 if let Ok(u) = client.update(&p, &next).await {
                     rs = u;
@@ -397,11 +476,19 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
             selector["matchLabels"][HASH_LABEL] = json!(hash);
             let old_total: i64 = sets.iter().map(|r| int(r, "/spec/replicas")).sum();
             let initial = if recreate || sets.is_empty() {
-                if recreate { 0 } else { replicas.min(replicas + max_surge) }
+                if recreate {
+                    0
+                } else {
+                    replicas.min(replicas + max_surge)
+                }
             } else {
                 (replicas + max_surge - old_total).clamp(0, replicas)
             };
-            let initial = if recreate && old_total == 0 { replicas } else { initial };
+            let initial = if recreate && old_total == 0 {
+                replicas
+            } else {
+                initial
+            };
             let rs = json!({
                 "apiVersion": "apps/v1", "kind": "ReplicaSet",
                 "metadata": {"name": rs_name, "namespace": ns,
@@ -412,11 +499,16 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
                 "spec": {"replicas": initial, "minReadySeconds": int(&d, "/spec/minReadySeconds"),
                     "selector": selector, "template": t}
             });
-            match client.create(&collection_path("apps/v1", ns, "replicasets"), &rs).await {
+            match client
+                .create(&collection_path("apps/v1", ns, "replicasets"), &rs)
+                .await
+            {
                 Ok(c) => {
                     if initial > 0 {
                         let msg = format!("Scaled up replica set {rs_name} from 0 to {initial}");
-                        events.record(&d, None, EventKind::Normal, "ScalingReplicaSet", &msg).await;
+                        events
+                            .record(&d, None, EventKind::Normal, "ScalingReplicaSet", &msg)
+                            .await;
                     }
                     created_new = Some(rs_name);
                     c
@@ -444,7 +536,8 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
             if new_replicas > replicas {
                 r.scale(&mut new_rs, replicas, max_surge).await;
             } else if new_replicas < replicas {
-                let total: i64 = sets.iter().map(|r| int(r, "/spec/replicas")).sum::<i64>() + new_replicas;
+                let total: i64 =
+                    sets.iter().map(|r| int(r, "/spec/replicas")).sum::<i64>() + new_replicas;
                 let max_total = replicas + max_surge;
                 if total < max_total {
                     let up = (max_total - total).min(replicas - new_replicas);
@@ -502,9 +595,18 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
     // The deployment's revision annotation follows the new ReplicaSet's.
     let rev = revision(&new_rs).to_string();
     let mut d = d;
-    if d.pointer(&format!("/metadata/annotations/{}", REVISION.replace('/', "~1"))).and_then(Value::as_str) != Some(rev.as_str()) {
+    if d.pointer(&format!(
+        "/metadata/annotations/{}",
+        REVISION.replace('/', "~1")
+    ))
+    .and_then(Value::as_str)
+        != Some(rev.as_str())
+    {
         let mut next = d.clone();
-        if !next.pointer("/metadata/annotations").is_some_and(Value::is_object) {
+        if !next
+            .pointer("/metadata/annotations")
+            .is_some_and(Value::is_object)
+        {
             next["metadata"]["annotations"] = json!({});
         }
         next["metadata"]["annotations"][REVISION] = json!(rev);
@@ -512,7 +614,16 @@ async fn sync_deployment(client: &Client, events: &Recorder, ctx: &Context, key:
             d = u;
         }
     }
-    write_status(client, &path, &d, &new_rs, &sets, max_unavailable, created_new.as_deref()).await;
+    write_status(
+        client,
+        &path,
+        &d,
+        &new_rs,
+        &sets,
+        max_unavailable,
+        created_new.as_deref(),
+    )
+    .await;
 }
 
 /// `calculateStatus` + the Progressing and Available conditions
@@ -526,7 +637,10 @@ async fn write_status(
     max_unavailable: i64,
     created: Option<&str>,
 ) {
-    let replicas = d.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1);
+    let replicas = d
+        .pointer("/spec/replicas")
+        .and_then(Value::as_i64)
+        .unwrap_or(1);
     let all: Vec<&Value> = old.iter().chain(std::iter::once(new_rs)).collect();
     let sum = |ptr: &str| all.iter().map(|r| int(r, ptr)).sum::<i64>();
     let total = sum("/status/replicas");
@@ -537,7 +651,13 @@ async fn write_status(
     let mut status = json!({"observedGeneration": int(d, "/metadata/generation"), "replicas": total,
         "updatedReplicas": updated, "readyReplicas": ready, "availableReplicas": available,
         "unavailableReplicas": unavailable});
-    for k in ["replicas", "updatedReplicas", "readyReplicas", "availableReplicas", "unavailableReplicas"] {
+    for k in [
+        "replicas",
+        "updatedReplicas",
+        "readyReplicas",
+        "availableReplicas",
+        "unavailableReplicas",
+    ] {
         if status[k] == 0 {
             status.as_object_mut().map(|m| m.shift_remove(k));
         }
@@ -553,21 +673,42 @@ async fn write_status(
         .unwrap_or_default();
     let rs_name = s(new_rs, "/metadata/name");
     let (av_status, av_reason, av_msg) = if available >= replicas - max_unavailable {
-        ("True", "MinimumReplicasAvailable", "Deployment has minimum availability.")
+        (
+            "True",
+            "MinimumReplicasAvailable",
+            "Deployment has minimum availability.",
+        )
     } else {
-        ("False", "MinimumReplicasUnavailable", "Deployment does not have minimum availability.")
+        (
+            "False",
+            "MinimumReplicasUnavailable",
+            "Deployment does not have minimum availability.",
+        )
     };
     set_condition(&mut conds, "Available", av_status, av_reason, av_msg, &now);
     let old_pods: i64 = old.iter().map(|r| int(r, "/status/replicas")).sum();
-    let complete = updated == replicas && total == replicas && available == replicas && old_pods == 0;
+    let complete =
+        updated == replicas && total == replicas && available == replicas && old_pods == 0;
     let (reason, msg) = if complete {
-        ("NewReplicaSetAvailable", format!("ReplicaSet \"{rs_name}\" has successfully progressed."))
+        (
+            "NewReplicaSetAvailable",
+            format!("ReplicaSet \"{rs_name}\" has successfully progressed."),
+        )
     } else if created.is_some() {
-        ("NewReplicaSetCreated", format!("Created new replica set \"{rs_name}\""))
+        (
+            "NewReplicaSetCreated",
+            format!("Created new replica set \"{rs_name}\""),
+        )
     } else if !conds.iter().any(|c| c["type"] == "Progressing") {
-        ("FoundNewReplicaSet", format!("Found new replica set \"{rs_name}\""))
+        (
+            "FoundNewReplicaSet",
+            format!("Found new replica set \"{rs_name}\""),
+        )
     } else {
-        ("ReplicaSetUpdated", format!("ReplicaSet \"{rs_name}\" is progressing."))
+        (
+            "ReplicaSetUpdated",
+            format!("ReplicaSet \"{rs_name}\" is progressing."),
+        )
     };
     set_condition(&mut conds, "Progressing", "True", reason, &msg, &now);
     status["conditions"] = Value::Array(conds);
@@ -581,7 +722,14 @@ async fn write_status(
 /// `SetDeploymentCondition`: no change for the same status and reason;
 /// otherwise the condition moves to the end, keeping its transition time
 /// when the status stays.
-fn set_condition(conds: &mut Vec<Value>, ty: &str, status: &str, reason: &str, msg: &str, now: &str) {
+fn set_condition(
+    conds: &mut Vec<Value>,
+    ty: &str,
+    status: &str,
+    reason: &str,
+    msg: &str,
+    now: &str,
+) {
     let old = conds.iter().position(|c| c["type"] == ty);
     if let Some(i) = old {
         let c = &conds[i];
@@ -619,6 +767,9 @@ mod tests {
         let h = template_hash(&t, 0);
         assert_eq!(h, template_hash(&t, 0));
         assert_ne!(h, template_hash(&t, 1));
-        assert!(h.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)), "{h}");
+        assert!(
+            h.chars().all(|c| "bcdfghjklmnpqrstvwxz2456789".contains(c)),
+            "{h}"
+        );
     }
 }

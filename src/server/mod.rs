@@ -206,8 +206,8 @@ impl MockServerBuilder {
         let o = &self.cluster;
         let mut c = crate::cluster::ClusterConfig::default();
         if let Some(spec) = &o.controllers {
-            c.controllers =
-                crate::cluster::parse_controllers(spec).map_err(|e| anyhow!("--controllers: {e}"))?;
+            c.controllers = crate::cluster::parse_controllers(spec)
+                .map_err(|e| anyhow!("--controllers: {e}"))?;
         }
         if let Some(n) = o.nodes {
             c.nodes = n;
@@ -225,7 +225,8 @@ impl MockServerBuilder {
             c.lifecycle = l.clone();
         }
         if let Some(path) = &o.lifecycle_file {
-            c.lifecycle = crate::cluster::Lifecycle::read(path).map_err(|e| anyhow!("--lifecycle {e}"))?;
+            c.lifecycle =
+                crate::cluster::Lifecycle::read(path).map_err(|e| anyhow!("--lifecycle {e}"))?;
         }
         for (flag, v, slot) in [
             ("--pod-cidr", &o.pod_cidr, &mut c.pod_cidr),
@@ -298,7 +299,8 @@ impl MockServerBuilder {
         fixtures::apply(&state, &fixtures).await?;
         state.store.start_history();
         cluster_config.ca_pem = tls.as_ref().map(|m| m.ca_pem.clone()).unwrap_or_default();
-        let cluster = crate::cluster::start(Arc::clone(&state), cluster_config, shutdown_rx.clone());
+        let cluster =
+            crate::cluster::start(Arc::clone(&state), cluster_config, shutdown_rx.clone());
         cluster.wait_started(&state).await;
 
         let listener = TcpListener::bind(self.listen)

@@ -89,10 +89,18 @@ async fn start(b: kubemock::MockServerBuilder) -> (MockServer, kube::Client) {
 #[tokio::test]
 async fn kubectl_run_goes_ready_with_kubelet_status_and_events() {
     let server = MockServer::start().await;
-    let Some(k) = Kubectl::new(&server) else { return };
-    k.ok(&["run", "p1", "--image=busybox", "--", "sleep", "3600"]).await;
-    k.ok(&["wait", "--for=condition=Ready", "pod/p1", "--timeout=30s"]).await;
-    let p: Value = serde_json::from_str(&k.ok(&["get", "pod", "p1", "-o", "json", "--show-managed-fields"]).await).unwrap();
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&["run", "p1", "--image=busybox", "--", "sleep", "3600"])
+        .await;
+    k.ok(&["wait", "--for=condition=Ready", "pod/p1", "--timeout=30s"])
+        .await;
+    let p: Value = serde_json::from_str(
+        &k.ok(&["get", "pod", "p1", "-o", "json", "--show-managed-fields"])
+            .await,
+    )
+    .unwrap();
     assert_eq!(p["spec"]["nodeName"], "kubemock-node-0");
     assert_eq!(p["status"]["phase"], "Running");
     assert_eq!(p["status"]["hostIP"], "172.18.0.2");
@@ -104,7 +112,12 @@ async fn kubectl_run_goes_ready_with_kubelet_status_and_events() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|c| (c["type"].as_str().unwrap().into(), c["status"].as_str().unwrap().into()))
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap().into(),
+                c["status"].as_str().unwrap().into(),
+            )
+        })
         .collect();
     let want: Vec<(String, String)> = [
         "PodReadyToStartContainers",
@@ -123,8 +136,14 @@ async fn kubectl_run_goes_ready_with_kubelet_status_and_events() {
     assert_eq!(cs["started"], true);
     assert_eq!(cs["restartCount"], 0);
     assert_eq!(cs["image"], "docker.io/library/busybox:latest");
-    assert!(cs["imageID"].as_str().unwrap().starts_with("docker.io/library/busybox@sha256:"));
-    assert!(cs["containerID"].as_str().unwrap().starts_with("containerd://"));
+    assert!(cs["imageID"]
+        .as_str()
+        .unwrap()
+        .starts_with("docker.io/library/busybox@sha256:"));
+    assert!(cs["containerID"]
+        .as_str()
+        .unwrap()
+        .starts_with("containerd://"));
     assert!(cs["state"]["running"]["startedAt"].is_string());
     // The kubelet's and the scheduler's writes carry their manager names.
     let managers: Vec<&str> = p["metadata"]["managedFields"]
@@ -136,7 +155,14 @@ async fn kubectl_run_goes_ready_with_kubelet_status_and_events() {
     assert!(managers.contains(&"kubelet"), "{managers:?}");
     // Events as a cluster records them.
     let out = k
-        .ok(&["get", "events", "--field-selector", "involvedObject.name=p1", "-o", "json"])
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=p1",
+            "-o",
+            "json",
+        ])
         .await;
     let events: Value = serde_json::from_str(&out).unwrap();
     let reasons: Vec<&str> = events["items"]
@@ -157,7 +183,9 @@ async fn kubectl_run_goes_ready_with_kubelet_status_and_events() {
 #[tokio::test]
 async fn namespaces_get_defaults_and_deletion_finalizes() {
     let server = MockServer::start().await;
-    let Some(k) = Kubectl::new(&server) else { return };
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
     // The namespaces present at start are settled when start() returns.
     let out = k.ok(&["get", "sa,cm", "-n", "kube-system"]).await;
     assert!(out.contains("serviceaccount/default"), "{out}");
@@ -171,11 +199,20 @@ async fn namespaces_get_defaults_and_deletion_finalizes() {
     .await;
     assert!(out.contains("default"), "{out}");
     let ca = k
-        .ok(&["get", "cm", "kube-root-ca.crt", "-n", "x", "-o", "jsonpath={.data.ca\\.crt}"])
+        .ok(&[
+            "get",
+            "cm",
+            "kube-root-ca.crt",
+            "-n",
+            "x",
+            "-o",
+            "jsonpath={.data.ca\\.crt}",
+        ])
         .await;
     assert_eq!(Some(ca.as_str()), server.ca_pem());
     k.ok(&["run", "web", "-n", "x", "--image=nginx"]).await;
-    k.ok(&["create", "configmap", "c1", "-n", "x", "--from-literal=a=b"]).await;
+    k.ok(&["create", "configmap", "c1", "-n", "x", "--from-literal=a=b"])
+        .await;
     // kubectl delete waits until the namespace is gone.
     k.ok(&["delete", "namespace", "x", "--timeout=30s"]).await;
     let (found, _, err) = k.run(&["get", "namespace", "x"]).await;
@@ -190,20 +227,30 @@ async fn a_paused_cluster_holds_a_terminating_namespace_and_refuses_creates() {
     let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "held"}})).unwrap();
     nss.create(&PostParams::default(), &ns).await.unwrap();
     let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), "held");
-    eventually("default sa", || async { sas.get_opt("default").await.unwrap() }).await;
+    eventually("default sa", || async {
+        sas.get_opt("default").await.unwrap()
+    })
+    .await;
 
     server.pause_controllers();
     let gone = nss.delete("held", &DeleteParams::default()).await.unwrap();
     let ns = gone.left().expect("the namespace, Terminating");
     assert_eq!(ns.status.unwrap().phase.as_deref(), Some("Terminating"));
-    assert_eq!(ns.spec.unwrap().finalizers, Some(vec!["kubernetes".to_string()]));
+    assert_eq!(
+        ns.spec.unwrap().finalizers,
+        Some(vec!["kubernetes".to_string()])
+    );
     // NamespaceLifecycle admission: 403 in a terminating namespace.
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "held");
     let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "late"}})).unwrap();
     match cms.create(&PostParams::default(), &cm).await {
         Err(kube::Error::Api(s)) => {
             assert_eq!(s.code, 403);
-            assert!(s.message.contains("because it is being terminated"), "{}", s.message);
+            assert!(
+                s.message.contains("because it is being terminated"),
+                "{}",
+                s.message
+            );
         }
         other => panic!("expected 403, got {other:?}"),
     }
@@ -223,11 +270,18 @@ async fn bare_mode_is_a_kube_apiserver_alone() {
     let (server, client) = start(MockServer::builder().controllers("none")).await;
     assert!(server.controllers().is_empty());
     let nodes: Api<Node> = Api::all(client.clone());
-    assert!(nodes.list(&ListParams::default()).await.unwrap().items.is_empty());
+    assert!(nodes
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
     let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), "default");
     assert!(sas.get_opt("default").await.unwrap().is_none());
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
-    pods.create(&PostParams::default(), &pod("idle")).await.unwrap();
+    pods.create(&PostParams::default(), &pod("idle"))
+        .await
+        .unwrap();
     let nss: Api<Namespace> = Api::all(client.clone());
     let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "stays"}})).unwrap();
     nss.create(&PostParams::default(), &ns).await.unwrap();
@@ -237,7 +291,11 @@ async fn bare_mode_is_a_kube_apiserver_alone() {
     let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
     let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "tick"}})).unwrap();
     cms.create(&PostParams::default(), &cm).await.unwrap();
-    assert_eq!(server.state().store.current_rv(), rv + 1, "only the client wrote");
+    assert_eq!(
+        server.state().store.current_rv(),
+        rv + 1,
+        "only the client wrote"
+    );
     let p = pods.get("idle").await.unwrap();
     assert!(p.spec.unwrap().node_name.is_none());
     let ns = nss.get("stays").await.unwrap();
@@ -252,11 +310,24 @@ async fn kube_rs_awaits_running_pods_spread_over_nodes() {
     let (_server, client) = start(MockServer::builder().nodes(3)).await;
     let nodes: Api<Node> = Api::all(client.clone());
     let list = nodes.list(&ListParams::default()).await.unwrap();
-    let names: Vec<String> = list.items.iter().map(|n| n.metadata.name.clone().unwrap()).collect();
-    assert_eq!(names, ["kubemock-node-0", "kubemock-node-1", "kubemock-node-2"]);
+    let names: Vec<String> = list
+        .items
+        .iter()
+        .map(|n| n.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["kubemock-node-0", "kubemock-node-1", "kubemock-node-2"]
+    );
     for n in &list.items {
         let st = n.status.as_ref().unwrap();
-        let ready = st.conditions.as_ref().unwrap().iter().find(|c| c.type_ == "Ready").unwrap();
+        let ready = st
+            .conditions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .unwrap();
         assert_eq!(ready.status, "True");
         assert_eq!(st.node_info.as_ref().unwrap().kubelet_version, "v1.37.0");
         assert_eq!(st.allocatable.as_ref().unwrap()["pods"].0, "110");
@@ -264,11 +335,16 @@ async fn kube_rs_awaits_running_pods_spread_over_nodes() {
     let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
         Api::namespaced(client.clone(), "kube-node-lease");
     let l = leases.get("kubemock-node-1").await.unwrap();
-    assert_eq!(l.spec.unwrap().holder_identity.as_deref(), Some("kubemock-node-1"));
+    assert_eq!(
+        l.spec.unwrap().holder_identity.as_deref(),
+        Some("kubemock-node-1")
+    );
 
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     for i in 0..3 {
-        pods.create(&PostParams::default(), &pod(&format!("w{i}"))).await.unwrap();
+        pods.create(&PostParams::default(), &pod(&format!("w{i}")))
+            .await
+            .unwrap();
     }
     let mut placed = Vec::new();
     for i in 0..3 {
@@ -317,10 +393,13 @@ async fn scheduler_filters_and_user_binding() {
         )
         .await
         .unwrap();
-    tokio::time::timeout(DEADLINE, await_condition(pods.clone(), "picky", conditions::is_pod_running()))
-        .await
-        .expect("running in time")
-        .unwrap();
+    tokio::time::timeout(
+        DEADLINE,
+        await_condition(pods.clone(), "picky", conditions::is_pod_running()),
+    )
+    .await
+    .expect("running in time")
+    .unwrap();
 
     // Another scheduler's pod is left alone; a user scheduler binds it.
     let mut p = pod("mine");
@@ -335,10 +414,13 @@ async fn scheduler_filters_and_user_binding() {
     let status: Value = client.request(req).await.unwrap();
     assert_eq!(status["status"], "Success");
     assert_eq!(status["code"], 201);
-    tokio::time::timeout(DEADLINE, await_condition(pods.clone(), "mine", conditions::is_pod_running()))
-        .await
-        .expect("running in time")
-        .unwrap();
+    tokio::time::timeout(
+        DEADLINE,
+        await_condition(pods.clone(), "mine", conditions::is_pod_running()),
+    )
+    .await
+    .expect("running in time")
+    .unwrap();
     let req = http::Request::post("/api/v1/namespaces/default/pods/mine/binding")
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&binding).unwrap())
@@ -346,7 +428,11 @@ async fn scheduler_filters_and_user_binding() {
     match client.request::<Value>(req).await {
         Err(kube::Error::Api(s)) => {
             assert_eq!(s.code, 409);
-            assert!(s.message.contains("is already assigned to node"), "{}", s.message);
+            assert!(
+                s.message.contains("is already assigned to node"),
+                "{}",
+                s.message
+            );
         }
         other => panic!("expected 409, got {other:?}"),
     }
@@ -363,27 +449,46 @@ async fn graceful_deletion_waits_the_scaled_grace_period_and_force_does_not() {
         "apiVersion: kubemock.io/v1alpha1\nkind: Lifecycle\nstages:\n- name: pod-stop\n  delay: 1h\n",
     )
     .unwrap();
-    let (server, client) = start(MockServer::builder().time_scale(0.01).lifecycle_file(&file)).await;
+    let (server, client) =
+        start(MockServer::builder().time_scale(0.01).lifecycle_file(&file)).await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
     for name in ["slow", "forced"] {
-        pods.create(&PostParams::default(), &pod(name)).await.unwrap();
-        tokio::time::timeout(DEADLINE, await_condition(pods.clone(), name, conditions::is_pod_running()))
+        pods.create(&PostParams::default(), &pod(name))
             .await
-            .expect("running in time")
             .unwrap();
+        tokio::time::timeout(
+            DEADLINE,
+            await_condition(pods.clone(), name, conditions::is_pod_running()),
+        )
+        .await
+        .expect("running in time")
+        .unwrap();
     }
     let res = pods.delete("slow", &DeleteParams::default()).await.unwrap();
     let p = res.left().expect("the pod, being deleted");
     assert_eq!(p.metadata.deletion_grace_period_seconds, Some(30));
     assert!(p.metadata.deletion_timestamp.is_some());
-    tokio::time::timeout(DEADLINE, await_condition(pods.clone(), "slow", conditions::is_deleted(&p.metadata.uid.clone().unwrap())))
-        .await
-        .expect("removed in time")
-        .unwrap();
+    tokio::time::timeout(
+        DEADLINE,
+        await_condition(
+            pods.clone(),
+            "slow",
+            conditions::is_deleted(&p.metadata.uid.clone().unwrap()),
+        ),
+    )
+    .await
+    .expect("removed in time")
+    .unwrap();
 
-    let Some(k) = Kubectl::new(&server) else { return };
-    k.ok(&["delete", "pod", "forced", "--grace-period=0", "--force"]).await;
-    assert!(pods.get_opt("forced").await.unwrap().is_none(), "removed at once");
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&["delete", "pod", "forced", "--grace-period=0", "--force"])
+        .await;
+    assert!(
+        pods.get_opt("forced").await.unwrap().is_none(),
+        "removed at once"
+    );
 }
 
 #[tokio::test]
@@ -395,13 +500,28 @@ async fn bad_cluster_options_stop_start_up_with_the_reason() {
         "apiVersion: kubemock.io/v1alpha1\nkind: Lifecycle\nstages:\n- name: pod-start\n  delay: soonish\n",
     )
     .unwrap();
-    let err = MockServer::builder().lifecycle_file(&file).start().await.unwrap_err();
+    let err = MockServer::builder()
+        .lifecycle_file(&file)
+        .start()
+        .await
+        .unwrap_err();
     let msg = format!("{err:#}");
     assert!(msg.contains(&format!("{}:5: ", file.display())), "{msg}");
     assert!(msg.contains("soonish"), "{msg}");
-    let err = MockServer::builder().controllers("kubelet,warp").start().await.unwrap_err();
-    assert!(format!("{err:#}").contains("unknown controller \"warp\""), "{err:#}");
-    let err = MockServer::builder().time_scale(-1.0).start().await.unwrap_err();
+    let err = MockServer::builder()
+        .controllers("kubelet,warp")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("unknown controller \"warp\""),
+        "{err:#}"
+    );
+    let err = MockServer::builder()
+        .time_scale(-1.0)
+        .start()
+        .await
+        .unwrap_err();
     assert!(format!("{err:#}").contains("--time-scale"), "{err:#}");
 }
 
@@ -410,7 +530,13 @@ async fn bad_cluster_options_stop_start_up_with_the_reason() {
 fn normalize(v: &mut Value) {
     match v {
         Value::Object(m) => {
-            for k in ["uid", "resourceVersion", "creationTimestamp", "managedFields", "containerID"] {
+            for k in [
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "managedFields",
+                "containerID",
+            ] {
                 if m.contains_key(k) {
                     m.insert(k.into(), json!("*"));
                 }
@@ -433,12 +559,18 @@ async fn recorded_run(seed: u64) -> std::collections::BTreeMap<String, Vec<(Stri
     use futures::{StreamExt, TryStreamExt};
     let (_server, client) = start(MockServer::builder().seed(seed).nodes(2)).await;
     let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
-    let mut stream = pods.watch(&WatchParams::default(), "0").await.unwrap().boxed();
+    let mut stream = pods
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
     let names = ["d0", "d1", "d2", "d3"];
     for n in names {
         let mut p = pod(n);
-        p.spec.as_mut().unwrap().init_containers =
-            Some(vec![serde_json::from_value(json!({"name": "init", "image": "busybox"})).unwrap()]);
+        p.spec.as_mut().unwrap().init_containers = Some(vec![serde_json::from_value(
+            json!({"name": "init", "image": "busybox"}),
+        )
+        .unwrap()]);
         pods.create(&PostParams::default(), &p).await.unwrap();
     }
     let mut per_pod: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
@@ -475,7 +607,11 @@ async fn the_same_seed_gives_the_same_watch_events() {
     for (name, events) in &a {
         let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
         // created, scheduled, accepted (Pending), init done, running
-        assert_eq!(types, ["ADDED", "MODIFIED", "MODIFIED", "MODIFIED", "MODIFIED"], "{name}");
+        assert_eq!(
+            types,
+            ["ADDED", "MODIFIED", "MODIFIED", "MODIFIED", "MODIFIED"],
+            "{name}"
+        );
         let other = &b[name];
         for (i, (x, y)) in events.iter().zip(other).enumerate() {
             assert_eq!(x, y, "{name}: event {i} differs between runs");
@@ -493,75 +629,191 @@ async fn the_same_seed_gives_the_same_watch_events() {
 #[tokio::test]
 async fn kubectl_rollouts_scale_and_undo() {
     let server = MockServer::start().await;
-    let Some(k) = Kubectl::new(&server) else { return };
-    k.ok(&["create", "deployment", "d1", "--image=nginx", "--replicas=3"]).await;
-    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&[
+        "create",
+        "deployment",
+        "d1",
+        "--image=nginx",
+        "--replicas=3",
+    ])
+    .await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
     let rs: Value = serde_json::from_str(&k.ok(&["get", "rs", "-o", "json"]).await).unwrap();
     let first = &rs["items"][0];
-    let hash = first["metadata"]["labels"]["pod-template-hash"].as_str().unwrap().to_string();
+    let hash = first["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
     assert_eq!(first["metadata"]["name"], format!("d1-{hash}"));
-    assert_eq!(first["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "1");
-    assert_eq!(first["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"], "3");
-    assert_eq!(first["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"], "4");
+    assert_eq!(
+        first["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "1"
+    );
+    assert_eq!(
+        first["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"],
+        "3"
+    );
+    assert_eq!(
+        first["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"],
+        "4"
+    );
     assert_eq!(first["status"]["readyReplicas"], 3);
 
-    k.ok(&["set", "image", "deployment/d1", "nginx=nginx:1.27"]).await;
-    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
-    let d: Value = serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
-    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "2");
+    k.ok(&["set", "image", "deployment/d1", "nginx=nginx:1.27"])
+        .await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
+    let d: Value =
+        serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
     assert_eq!(d["status"]["updatedReplicas"], 3);
     assert_eq!(d["status"]["availableReplicas"], 3);
-    assert_eq!(d["status"]["observedGeneration"], d["metadata"]["generation"]);
+    assert_eq!(
+        d["status"]["observedGeneration"],
+        d["metadata"]["generation"]
+    );
     let conds = d["status"]["conditions"].as_array().unwrap();
     let progressing = conds.iter().find(|c| c["type"] == "Progressing").unwrap();
     assert_eq!(progressing["reason"], "NewReplicaSetAvailable");
     let available = conds.iter().find(|c| c["type"] == "Available").unwrap();
     assert_eq!(available["reason"], "MinimumReplicasAvailable");
     assert_eq!(available["message"], "Deployment has minimum availability.");
-    let out = k.ok(&["get", "pods", "-l", "app=d1", "-o", "jsonpath={.items[*].spec.containers[0].image}"]).await;
-    assert_eq!(out.split_whitespace().collect::<Vec<_>>(), ["nginx:1.27"; 3], "{out}");
+    let out = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "app=d1",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ])
+        .await;
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["nginx:1.27"; 3],
+        "{out}"
+    );
     let history = k.ok(&["rollout", "history", "deployment/d1"]).await;
     assert!(history.contains('1') && history.contains('2'), "{history}");
 
     k.ok(&["rollout", "undo", "deployment/d1"]).await;
-    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
-    let d: Value = serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
-    assert_eq!(d["metadata"]["annotations"]["deployment.kubernetes.io/revision"], "3");
-    assert_eq!(d["spec"]["template"]["spec"]["containers"][0]["image"], "nginx");
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
+    let d: Value =
+        serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "3"
+    );
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx"
+    );
     let rs: Value = serde_json::from_str(&k.ok(&["get", "rs", "-o", "json"]).await).unwrap();
-    assert_eq!(rs["items"].as_array().unwrap().len(), 2, "undo reuses the first ReplicaSet");
+    assert_eq!(
+        rs["items"].as_array().unwrap().len(),
+        2,
+        "undo reuses the first ReplicaSet"
+    );
 
     k.ok(&["scale", "deployment/d1", "--replicas=5"]).await;
-    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
     let out = eventually("5 running pods", || async {
-        let out = k.ok(&["get", "pods", "-l", "app=d1", "--field-selector=status.phase=Running", "-o", "name"]).await;
+        let out = k
+            .ok(&[
+                "get",
+                "pods",
+                "-l",
+                "app=d1",
+                "--field-selector=status.phase=Running",
+                "-o",
+                "name",
+            ])
+            .await;
         (out.lines().count() == 5).then_some(out)
     })
     .await;
     assert_eq!(out.lines().count(), 5);
-    let events = k.ok(&["get", "events", "--field-selector", "involvedObject.name=d1", "-o", "jsonpath={.items[*].message}"]).await;
-    assert!(events.contains(&format!("Scaled up replica set d1-{hash} from 0 to 3")), "{events}");
-    let events = k.ok(&["get", "events", "--field-selector", "involvedObject.kind=ReplicaSet", "-o", "jsonpath={.items[*].reason}"]).await;
-    assert!(events.contains("SuccessfulCreate") && events.contains("SuccessfulDelete"), "{events}");
+    let events = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=d1",
+            "-o",
+            "jsonpath={.items[*].message}",
+        ])
+        .await;
+    assert!(
+        events.contains(&format!("Scaled up replica set d1-{hash} from 0 to 3")),
+        "{events}"
+    );
+    let events = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.kind=ReplicaSet",
+            "-o",
+            "jsonpath={.items[*].reason}",
+        ])
+        .await;
+    assert!(
+        events.contains("SuccessfulCreate") && events.contains("SuccessfulDelete"),
+        "{events}"
+    );
 }
 
 #[tokio::test]
 async fn jobs_complete_or_fail_by_the_pods_exit_codes() {
     let server = MockServer::start().await;
-    let Some(k) = Kubectl::new(&server) else { return };
-    k.ok(&["create", "job", "j1", "--image=busybox", "--", "true"]).await;
-    k.ok(&["wait", "--for=condition=complete", "job/j1", "--timeout=30s"]).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&["create", "job", "j1", "--image=busybox", "--", "true"])
+        .await;
+    k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/j1",
+        "--timeout=30s",
+    ])
+    .await;
     let j: Value = serde_json::from_str(&k.ok(&["get", "job", "j1", "-o", "json"]).await).unwrap();
     assert_eq!(j["status"]["succeeded"], 1);
     assert!(j["status"]["completionTime"].is_string());
-    let types: Vec<&str> = j["status"]["conditions"].as_array().unwrap().iter().map(|c| c["type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = j["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
     assert_eq!(types, ["SuccessCriteriaMet", "Complete"]);
-    let out = k.ok(&["get", "pods", "-l", "job-name=j1", "-o", "jsonpath={.items[*].status.phase}"]).await;
+    let out = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "job-name=j1",
+            "-o",
+            "jsonpath={.items[*].status.phase}",
+        ])
+        .await;
     assert_eq!(out, "Succeeded");
 
     // Two completions, one at a time; then a Job whose pods fail.
     let file = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(file.path(), r#"
+    std::fs::write(
+        file.path(),
+        r#"
 apiVersion: batch/v1
 kind: Job
 metadata: {name: j2}
@@ -584,36 +836,88 @@ spec:
     spec:
       restartPolicy: Never
       containers: [{name: c, image: busybox}]
-"#).unwrap();
+"#,
+    )
+    .unwrap();
     k.ok(&["apply", "-f", file.path().to_str().unwrap()]).await;
-    k.ok(&["wait", "--for=condition=complete", "job/j2", "--timeout=30s"]).await;
-    k.ok(&["wait", "--for=condition=failed", "job/bad", "--timeout=30s"]).await;
+    k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/j2",
+        "--timeout=30s",
+    ])
+    .await;
+    k.ok(&["wait", "--for=condition=failed", "job/bad", "--timeout=30s"])
+        .await;
     let j: Value = serde_json::from_str(&k.ok(&["get", "job", "bad", "-o", "json"]).await).unwrap();
     assert_eq!(j["status"]["failed"], 2, "backoffLimit 1: two pods failed");
-    let failed = j["status"]["conditions"].as_array().unwrap().iter().find(|c| c["type"] == "Failed").unwrap().clone();
+    let failed = j["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Failed")
+        .unwrap()
+        .clone();
     assert_eq!(failed["reason"], "BackoffLimitExceeded");
-    let out = k.ok(&["get", "pods", "-l", "job-name=bad", "-o", "jsonpath={.items[*].status.containerStatuses[0].state.terminated.exitCode}"]).await;
+    let out = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "job-name=bad",
+            "-o",
+            "jsonpath={.items[*].status.containerStatuses[0].state.terminated.exitCode}",
+        ])
+        .await;
     assert_eq!(out, "3 3");
 }
 
 #[tokio::test]
 async fn endpoint_slices_follow_ready_pods() {
     let server = MockServer::start().await;
-    let Some(k) = Kubectl::new(&server) else { return };
-    k.ok(&["create", "deployment", "web", "--image=nginx", "--replicas=2", "--port=80"]).await;
-    k.ok(&["expose", "deployment", "web", "--port=8080", "--target-port=80"]).await;
-    k.ok(&["rollout", "status", "deployment/web", "--timeout=30s"]).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx",
+        "--replicas=2",
+        "--port=80",
+    ])
+    .await;
+    k.ok(&[
+        "expose",
+        "deployment",
+        "web",
+        "--port=8080",
+        "--target-port=80",
+    ])
+    .await;
+    k.ok(&["rollout", "status", "deployment/web", "--timeout=30s"])
+        .await;
     let addresses = |n: usize| {
         let k = &k;
         async move {
             eventually(&format!("{n} endpoints"), || async {
                 let out = k
-                    .ok(&["get", "endpointslices", "-l", "kubernetes.io/service-name=web", "-o", "json"])
+                    .ok(&[
+                        "get",
+                        "endpointslices",
+                        "-l",
+                        "kubernetes.io/service-name=web",
+                        "-o",
+                        "json",
+                    ])
                     .await;
                 let v: Value = serde_json::from_str(&out).unwrap();
                 let slice = v["items"].get(0)?.clone();
                 let eps = slice["endpoints"].as_array().cloned().unwrap_or_default();
-                let ready = eps.iter().filter(|e| e["conditions"]["ready"] == true).count();
+                let ready = eps
+                    .iter()
+                    .filter(|e| e["conditions"]["ready"] == true)
+                    .count();
                 (ready == n && eps.len() == n).then_some(slice)
             })
             .await
@@ -622,9 +926,20 @@ async fn endpoint_slices_follow_ready_pods() {
     let slice = addresses(2).await;
     assert_eq!(slice["addressType"], "IPv4");
     assert_eq!(slice["ports"][0]["port"], 80);
-    assert_eq!(slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"], "endpointslice-controller.k8s.io");
+    assert_eq!(
+        slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"],
+        "endpointslice-controller.k8s.io"
+    );
     assert_eq!(slice["endpoints"][0]["targetRef"]["kind"], "Pod");
-    let ep = k.ok(&["get", "endpoints", "web", "-o", "jsonpath={.subsets[0].addresses[*].ip}"]).await;
+    let ep = k
+        .ok(&[
+            "get",
+            "endpoints",
+            "web",
+            "-o",
+            "jsonpath={.subsets[0].addresses[*].ip}",
+        ])
+        .await;
     assert_eq!(ep.split_whitespace().count(), 2, "{ep}");
     // Scaling down removes an address; scaling up adds it back.
     k.ok(&["scale", "deployment/web", "--replicas=1"]).await;
@@ -642,7 +957,9 @@ async fn python_client_watches_a_pod_to_running() {
     };
     let client = common::client_for(&server).await;
     let pods: Api<Pod> = Api::namespaced(client, "default");
-    pods.create(&PostParams::default(), &pod("py")).await.unwrap();
+    pods.create(&PostParams::default(), &pod("py"))
+        .await
+        .unwrap();
     let script = r#"
 import sys
 from kubernetes import client, config, watch
@@ -668,6 +985,10 @@ for ev in watch.Watch().stream(v1.list_namespaced_pod, "default", field_selector
         eprintln!("SKIP: python kubernetes package not installed");
         return;
     }
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("RUNNING 10.244.0."), "{stdout}");
 }

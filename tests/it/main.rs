@@ -1,9 +1,10 @@
 //! The one integration-test binary: every module is a test file (one link of
 //! the crate instead of one per file).
 
-mod common;
 mod bench;
 mod cli;
+mod cluster;
+mod common;
 mod conformance;
 mod crd;
 mod golden;
@@ -17,4 +18,3 @@ mod profiles;
 mod protobuf;
 mod record;
 mod watch_clients;
-mod cluster;

@@ -553,7 +553,8 @@ async fn changed_query_string_fails_with_a_readable_diff() {
 async fn verify_command_online_and_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("requests.jsonl");
-    let server = MockServer::builder().controllers("none")
+    let server = MockServer::builder()
+        .controllers("none")
         .record_file(&log)
         .start()
         .await
@@ -627,7 +628,8 @@ async fn verify_command_online_and_offline() {
 /// message carries the diff; matching requests reach the store.
 #[tokio::test]
 async fn enforce_mode_answers_unexpected_requests_with_400() {
-    let server = MockServer::builder().controllers("none")
+    let server = MockServer::builder()
+        .controllers("none")
         .enforce_expectations(true)
         .expectations(ExpectationFile::read(&catalogue("kube-rs/5.0/list.yaml")).expect("file"))
         .start()

@@ -16,7 +16,9 @@ use serde_json::{json, Value};
 
 /// The 400 for a body that is not a Binding.
 fn undecodable(err: impl std::fmt::Display) -> ApiError {
-    ApiError::bad_request(format!("the body of the request was in an unknown format: {err}"))
+    ApiError::bad_request(format!(
+        "the body of the request was in an unknown format: {err}"
+    ))
 }
 
 /// `BindingREST.Create`: `binding.Name` must be the pod's.

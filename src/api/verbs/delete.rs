@@ -470,4 +470,3 @@ pub(crate) async fn delete_collection(rr: &ResourceRequest<'_>) -> Result<ApiRes
     let meta = json!({"resourceVersion": rr.state.store.current_rv().to_string()});
     respond_list(rr, &n, &items, meta)
 }
-
