@@ -9,6 +9,8 @@
 //!   selectors, tables, discovery, the verbs), free of HTTP framework types;
 //! - [`http`]: the HTTP layer (filters: Audit-Id, auth, Cache-Control, gzip);
 //! - [`record`]: recording what clients send, expectations, verification;
+//! - [`cluster`]: controllers (namespaces, nodes, scheduler, kubelet) that
+//!   write through the API like any client;
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
 //! - [`bench`]: `kubemock bench`, the benchmark harness;
 //! - [`conformance`]: `kubemock conformance`, the conformance suite;
@@ -25,6 +27,7 @@
 pub mod api;
 pub mod bench;
 pub mod cli;
+pub mod cluster;
 pub mod conformance;
 pub mod fuzzing;
 pub mod http;

@@ -120,6 +120,9 @@ pub(crate) async fn handle(
             }
         }
         (m, false) if *m == Method::POST => Verb::Create,
+        (m, true) if *m == Method::POST && path.subresource.as_deref() == Some("binding") => {
+            Verb::Create
+        }
         (m, true) if *m == Method::PUT => Verb::Update,
         (m, true) if *m == Method::PATCH => Verb::Patch,
         (m, true) if *m == Method::DELETE => Verb::Delete,
@@ -154,6 +157,9 @@ pub(crate) async fn handle(
     }
     if rr.path.subresource.as_deref() == Some("scale") {
         return verbs::subresource::scale(&rr).await;
+    }
+    if rr.path.subresource.as_deref() == Some("binding") {
+        return verbs::binding::bind(&rr).await;
     }
     match verb {
         Verb::Get => verbs::read::get(&rr).await,

@@ -11,6 +11,7 @@
 //! bodies over the 3 MiB limit (server RSS, and a GET's p50/p99 against
 //! the same GETs without the flood).
 
+mod cluster;
 pub mod target;
 
 use anyhow::{bail, Context, Result};
@@ -187,7 +188,8 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
             let bin = target::kubemock_binary()?;
             eprintln!("start-up ({} starts of {})", opts.starts, bin.display());
             startup(&bin, opts.starts, &mut report).await?;
-            let (s, _) = Spawned::start(&bin, &["--watch-history", "1000"])?;
+            let (s, _) =
+                Spawned::start(&bin, &["--watch-history", "1000", "--controllers", "none"])?;
             let e = s.endpoint.clone();
             spawned = Some(s);
             e
@@ -255,6 +257,7 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         };
         fanout(&endpoint, &ns, &run, &mut report).await?;
     }
+    cluster::run(&opts, &mut report).await?;
     if opts.against.is_some() {
         for ns in &namespaces {
             let _ = endpoint

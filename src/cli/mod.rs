@@ -207,6 +207,29 @@ pub struct ServeArgs {
     /// IdleTimeout: 90).
     #[arg(long, default_value_t = 90)]
     pub idle_timeout: u64,
+    /// Controllers to run: all, none (a bare kube-apiserver) or a list
+    /// (serviceaccount,namespace,node,scheduler,kubelet).
+    #[arg(long, default_value = "all")]
+    pub controllers: String,
+    /// Nodes to register.
+    #[arg(long, default_value_t = 1)]
+    pub nodes: usize,
+    /// Seed of every controller delay jitter.
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Multiplies every controller delay and grace period (0.01: a 30 s
+    /// grace period takes 300 ms).
+    #[arg(long, default_value_t = 1.0)]
+    pub time_scale: f64,
+    /// Lifecycle file (stages and delays) over the embedded one.
+    #[arg(long)]
+    pub lifecycle: Option<PathBuf>,
+    /// Pod addresses (a /24 per node).
+    #[arg(long, default_value = "10.244.0.0/16")]
+    pub pod_cidr: String,
+    /// Node addresses.
+    #[arg(long, default_value = "172.18.0.0/16")]
+    pub node_cidr: String,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -264,6 +287,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
     b = b
         .record_limit(args.record_limit)
         .enforce_expectations(args.enforce_expectations);
+    b = b
+        .controllers(args.controllers)
+        .nodes(args.nodes)
+        .seed(args.seed)
+        .time_scale(args.time_scale)
+        .pod_cidr(args.pod_cidr)
+        .node_cidr(args.node_cidr);
+    if let Some(l) = args.lifecycle {
+        b = b.lifecycle_file(l);
+    }
     for f in &args.expect {
         let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
         b = b.expectations(file);

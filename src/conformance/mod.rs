@@ -80,7 +80,9 @@ pub async fn run(opts: &Options) -> Result<RunReport> {
     // Keep the in-process server alive for the whole run.
     let mut _server = None;
     let endpoint = if opts.self_test {
-        let mut b = crate::MockServer::builder();
+        // The cases describe a bare kube-apiserver (no controllers: no
+        // kube-root-ca.crt in a fresh namespace, pods stay Pending).
+        let mut b = crate::MockServer::builder().controllers("none");
         if let Some(v) = &opts.emulate_version {
             b = b.emulate_version(v.clone());
         }

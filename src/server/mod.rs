@@ -55,6 +55,21 @@ pub struct MockServerBuilder {
     record: crate::record::RecorderConfig,
     expectations: Vec<crate::record::ExpectationFile>,
     connection_timeouts: crate::http::limits::ConnectionTimeouts,
+    cluster: ClusterOptions,
+}
+
+/// The cluster options of a builder (`--controllers`, `--nodes`, ...),
+/// checked at start.
+#[derive(Debug, Clone, Default)]
+struct ClusterOptions {
+    controllers: Option<String>,
+    nodes: Option<usize>,
+    seed: Option<u64>,
+    time_scale: Option<f64>,
+    lifecycle_file: Option<PathBuf>,
+    lifecycle: Option<crate::cluster::Lifecycle>,
+    pod_cidr: Option<String>,
+    node_cidr: Option<String>,
 }
 
 impl Default for MockServerBuilder {
@@ -71,6 +86,7 @@ impl Default for MockServerBuilder {
             record: crate::record::RecorderConfig::default(),
             expectations: Vec::new(),
             connection_timeouts: Default::default(),
+            cluster: ClusterOptions::default(),
         }
     }
 }
@@ -152,8 +168,90 @@ impl MockServerBuilder {
         self
     }
 
+    /// Controllers to run: `all` (the default), `none` (a bare
+    /// kube-apiserver) or a comma-separated list (`--controllers`).
+    pub fn controllers(mut self, spec: impl Into<String>) -> Self {
+        self.cluster.controllers = Some(spec.into());
+        self
+    }
+    /// Nodes to register (`--nodes`, default 1).
+    pub fn nodes(mut self, n: usize) -> Self {
+        self.cluster.nodes = Some(n);
+        self
+    }
+    /// Seed of every controller jitter (`--seed`, default 0).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.cluster.seed = Some(seed);
+        self
+    }
+    /// Multiplies every controller delay and grace period (`--time-scale`).
+    pub fn time_scale(mut self, scale: f64) -> Self {
+        self.cluster.time_scale = Some(scale);
+        self
+    }
+    /// A lifecycle file over the embedded one (`--lifecycle FILE`).
+    pub fn lifecycle_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.cluster.lifecycle_file = Some(path.into());
+        self
+    }
+    /// The lifecycle itself (e.g. [`crate::cluster::Lifecycle::immediate`]).
+    pub fn lifecycle(mut self, lifecycle: crate::cluster::Lifecycle) -> Self {
+        self.cluster.lifecycle = Some(lifecycle);
+        self
+    }
+    /// Pod addresses (`--pod-cidr`, default 10.244.0.0/16; a /24 per node).
+    pub fn pod_cidr(mut self, cidr: impl Into<String>) -> Self {
+        self.cluster.pod_cidr = Some(cidr.into());
+        self
+    }
+    /// Node addresses (`--node-cidr`, default 172.18.0.0/16).
+    pub fn node_cidr(mut self, cidr: impl Into<String>) -> Self {
+        self.cluster.node_cidr = Some(cidr.into());
+        self
+    }
+
+    /// The cluster settings, checked (before anything binds).
+    fn cluster_config(&self) -> Result<crate::cluster::ClusterConfig> {
+        let o = &self.cluster;
+        let mut c = crate::cluster::ClusterConfig::default();
+        if let Some(spec) = &o.controllers {
+            c.controllers = crate::cluster::parse_controllers(spec)
+                .map_err(|e| anyhow!("--controllers: {e}"))?;
+        }
+        if let Some(n) = o.nodes {
+            c.nodes = n;
+        }
+        if let Some(seed) = o.seed {
+            c.seed = seed;
+        }
+        if let Some(scale) = o.time_scale {
+            if !(scale.is_finite() && scale >= 0.0) {
+                return Err(anyhow!("--time-scale: {scale} is not a number >= 0"));
+            }
+            c.time_scale = scale;
+        }
+        if let Some(l) = &o.lifecycle {
+            c.lifecycle = l.clone();
+        }
+        if let Some(path) = &o.lifecycle_file {
+            c.lifecycle =
+                crate::cluster::Lifecycle::read(path).map_err(|e| anyhow!("--lifecycle {e}"))?;
+        }
+        for (flag, v, slot) in [
+            ("--pod-cidr", &o.pod_cidr, &mut c.pod_cidr),
+            ("--node-cidr", &o.node_cidr, &mut c.node_cidr),
+        ] {
+            if let Some(v) = v {
+                crate::cluster::parse_cidr(v).map_err(|e| anyhow!("{flag}: {e}"))?;
+                *slot = v.clone();
+            }
+        }
+        Ok(c)
+    }
+
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
+        let mut cluster_config = self.cluster_config()?;
         let profile = match &self.emulate_version {
             Some(v) => Profile::find(v).ok_or_else(|| {
                 anyhow!(
@@ -209,6 +307,10 @@ impl MockServerBuilder {
         }
         fixtures::apply(&state, &fixtures).await?;
         state.store.start_history();
+        cluster_config.ca_pem = tls.as_ref().map(|m| m.ca_pem.clone()).unwrap_or_default();
+        let cluster =
+            crate::cluster::start(Arc::clone(&state), cluster_config, shutdown_rx.clone());
+        cluster.wait_started(&state).await;
 
         let listener = TcpListener::bind(self.listen)
             .await
@@ -277,6 +379,7 @@ impl MockServerBuilder {
             _tempdir: tempdir,
             recorder,
             verify_on_drop: false,
+            cluster,
         })
     }
 }
@@ -301,6 +404,7 @@ pub struct MockServer {
     _tempdir: Option<tempfile::TempDir>,
     recorder: Arc<crate::record::Recorder>,
     verify_on_drop: bool,
+    cluster: crate::cluster::Cluster,
 }
 
 impl MockServer {
@@ -391,6 +495,20 @@ impl MockServer {
     pub fn reset_expectations(&mut self) {
         self.recorder.clear_expectations();
         self.verify_on_drop = false;
+    }
+
+    /// Holds every controller before its next step (a timing window
+    /// opened on purpose) until [`MockServer::resume_controllers`].
+    pub fn pause_controllers(&self) {
+        self.cluster.pause();
+    }
+    /// Lets the controllers go on.
+    pub fn resume_controllers(&self) {
+        self.cluster.resume();
+    }
+    /// The controllers running (names of `--controllers`).
+    pub fn controllers(&self) -> &[&'static str] {
+        self.cluster.controllers()
     }
 
     /// Stops accepting, ends open watches, and waits (up to 5 s) for

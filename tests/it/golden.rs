@@ -56,7 +56,13 @@ async fn replay(groups: &[&str]) -> Option<Vec<(String, String, String, Vec<Stri
         eprintln!("SKIP: python3 not found");
         return None;
     };
-    let server = kubemock::MockServer::start().await;
+    // The recordings are of a bare kube-apiserver: no controllers (a
+    // deleted namespace stays Terminating, no default ServiceAccounts).
+    let server = kubemock::MockServer::builder()
+        .controllers("none")
+        .start()
+        .await
+        .expect("kubemock starts");
     let golden = shared.join("golden");
     let report = tempfile::NamedTempFile::new().expect("report file");
     let only = format!("^({})$", groups.join("|"));

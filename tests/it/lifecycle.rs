@@ -226,7 +226,8 @@ async fn deployment_scale_and_status_subresources() {
 
 #[tokio::test]
 async fn namespace_deletion_removes_contents() {
-    let env = common::start().await;
+    // The namespace controller finalizes it (a bare apiserver would not).
+    let env = common::start_cluster().await;
     let nss: Api<Namespace> = Api::all(env.client.clone());
     let ns: Namespace =
         serde_json::from_value(json!({"metadata": {"name": "doomed"}})).expect("ns");

@@ -3,6 +3,7 @@
 
 mod bench;
 mod cli;
+mod cluster;
 mod common;
 mod conformance;
 mod crd;

@@ -20,7 +20,9 @@ struct Target {
 
 impl Target {
     async fn new(version: &str, gates: Option<&str>) -> Target {
-        let mut b = MockServer::builder().emulate_version(version);
+        let mut b = MockServer::builder()
+            .controllers("none")
+            .emulate_version(version);
         if let Some(g) = gates {
             b = b.feature_gates(g);
         }
@@ -88,6 +90,7 @@ async fn version_endpoint_follows_the_profile() {
         assert_eq!(doc["minor"], minor, "{v}");
     }
     assert!(MockServer::builder()
+        .controllers("none")
         .emulate_version("1.20")
         .start()
         .await

@@ -178,7 +178,7 @@ impl Frames {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protobuf_watch_frame_by_frame() {
-    let server = kubemock::MockServer::start().await;
+    let server = crate::common::bare().await;
     let http = common::http_client(&server);
     let base = server.url();
     let token = server.token().unwrap_or_default().to_string();
@@ -265,7 +265,7 @@ async fn protobuf_watch_frame_by_frame() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protobuf_bodies_errors_and_custom_resources() {
-    let server = kubemock::MockServer::start().await;
+    let server = crate::common::bare().await;
     let http = common::http_client(&server);
     let base = server.url();
     let token = server.token().unwrap_or_default().to_string();

@@ -201,7 +201,7 @@ async fn kubectl_sends_what_the_catalogue_says() {
     let file = |name: &str| format!("{dir}/{name}");
 
     // list
-    let server = MockServer::start().await;
+    let server = crate::common::bare().await;
     let client = common::client_for(&server).await;
     create_cm(&client, "configmap-a").await;
     server.clear_recording();
@@ -250,7 +250,7 @@ async fn kubectl_sends_what_the_catalogue_says() {
     drop(server);
 
     // informer start with WatchListClient off
-    let server = MockServer::start().await;
+    let server = crate::common::bare().await;
     let client = common::client_for(&server).await;
     create_cm(&client, "configmap-a").await;
     server.clear_recording();
@@ -262,7 +262,7 @@ async fn kubectl_sends_what_the_catalogue_says() {
     drop(server);
 
     // fallback after a (scripted) 422, mounted through the control API.
-    let server = MockServer::start().await;
+    let server = crate::common::bare().await;
     let client = common::client_for(&server).await;
     create_cm(&client, "configmap-a").await;
     let http = common::http_client(&server);
@@ -397,7 +397,7 @@ async fn kube_rs_sends_what_the_catalogue_says() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kube_rs_retries_a_refused_watch_list_without_falling_back() {
-    let mut server = MockServer::start().await;
+    let mut server = crate::common::bare().await;
     let client = common::client_for(&server).await;
     server.expect_file(
         ExpectationFile::read(&catalogue("kube-rs/5.0/fallback-422.yaml")).expect("file"),
@@ -554,6 +554,7 @@ async fn verify_command_online_and_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("requests.jsonl");
     let server = MockServer::builder()
+        .controllers("none")
         .record_file(&log)
         .start()
         .await
@@ -628,6 +629,7 @@ async fn verify_command_online_and_offline() {
 #[tokio::test]
 async fn enforce_mode_answers_unexpected_requests_with_400() {
     let server = MockServer::builder()
+        .controllers("none")
         .enforce_expectations(true)
         .expectations(ExpectationFile::read(&catalogue("kube-rs/5.0/list.yaml")).expect("file"))
         .start()

@@ -44,7 +44,7 @@ async fn kubectl_wait_for_jsonpath() {
         return;
     };
     for (server_gate, client_feature) in [(true, true), (true, false), (false, true)] {
-        let mut b = MockServer::builder();
+        let mut b = MockServer::builder().controllers("none");
         if !server_gate {
             b = b.feature_gates("WatchList=false");
         }
@@ -88,7 +88,7 @@ async fn kubectl_get_watch_stays_open() {
     let Some(bin) = common::kubectl_bin() else {
         return;
     };
-    let server = MockServer::start().await;
+    let server = crate::common::bare().await;
     let client = common::client_for(&server).await;
     create_cm(&client, "first", json!({"a": "1"})).await;
     let (mut cmd, _cache) = kubectl_cmd(&bin, &server, true);
@@ -128,7 +128,7 @@ async fn kubectl_rollout_status_follows_status_writes() {
     let Some(bin) = common::kubectl_bin() else {
         return;
     };
-    let server = MockServer::start().await;
+    let server = crate::common::bare().await;
     let client = common::client_for(&server).await;
     let api: Api<Deployment> = Api::namespaced(client.clone(), "default");
     let d: Deployment = serde_json::from_value(json!({
@@ -185,7 +185,7 @@ async fn python_client_watch_with_initial_events() {
         eprintln!("SKIP: the Python kubernetes client is not installed (pip install kubernetes)");
         return;
     }
-    let server = MockServer::start().await;
+    let server = crate::common::bare().await;
     let script =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/python/watch_initial_events.py");
     let out = tokio::time::timeout(

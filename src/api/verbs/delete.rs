@@ -1,6 +1,6 @@
 //! DELETE of one object and of a collection: preconditions, finalizers,
-//! what the response body is per resource, and the namespace controller
-//! kubemock runs in place of kube-controller-manager's.
+//! graceful deletion of pods, what the response body is per resource. The
+//! namespace controller is `cluster::namespace`.
 
 use super::{respond_list, respond_object};
 use crate::api::error::{ApiError, Result};
@@ -11,7 +11,6 @@ use crate::api::verbs::read::matches;
 use crate::api::verbs::write::order_metadata;
 use crate::api::{ApiResponse, ApiState};
 use crate::meta::status::{Status, StatusDetails};
-use crate::meta::time::now_rfc3339;
 use crate::store::{GroupResource, Mutation, ObjectKey, ReadAt, StoredObject};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -52,6 +51,7 @@ fn delete_one(
     let mut kept: Option<Arc<Value>> = None;
     let is_namespace = gr.group.is_empty() && gr.resource == "namespaces";
     let is_crd = crate::api::crd::is_crd(&gr.group, &gr.resource);
+    let is_pod = gr.group.is_empty() && gr.resource == "pods";
     let res = state.store.mutate(gr, key, |current, _| {
         let Some(cur) = current else {
             return Err(ApiError::not_found(&def.group, &def.resource, &key.name));
@@ -82,6 +82,11 @@ fn delete_one(
             }
         }
         if cur.pointer("/metadata/deletionTimestamp").is_some() {
+            if is_pod {
+                if let Some(m) = shorten_grace(cur, opts) {
+                    return Ok(m);
+                }
+            }
             // Already being deleted: nothing changes.
             pending = true;
             kept = Some(cur.clone());
@@ -98,7 +103,8 @@ fn delete_one(
             return Ok(Mutation::Put(order_metadata(next)));
         }
         let gc_finalizers = gc_finalizers(cur, opts);
-        if has_finalizers(cur) || is_namespace || gc_finalizers.is_some() {
+        let grace = if is_pod { pod_grace_period(cur, opts) } else { 0 };
+        if has_finalizers(cur) || is_namespace || gc_finalizers.is_some() || grace > 0 {
             pending = true;
             let mut next = (**cur).clone();
             if let Some(meta) = next.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -110,8 +116,8 @@ fn delete_one(
                 if g > 0 {
                     meta.insert("generation".into(), json!(g + 1));
                 }
-                meta.insert("deletionTimestamp".into(), json!(now_rfc3339()));
-                meta.insert("deletionGracePeriodSeconds".into(), json!(0));
+                meta.insert("deletionTimestamp".into(), json!(deletion_timestamp(grace)));
+                meta.insert("deletionGracePeriodSeconds".into(), json!(grace));
             }
             if is_namespace {
                 if let Some(m) = next.as_object_mut() {
@@ -141,9 +147,9 @@ fn delete_one(
             Outcome::Deleted(obj)
         });
     }
-    if is_namespace && pending {
-        spawn_namespace_controller(state.clone(), key.name.clone());
-    }
+    // A terminating namespace is finalized by the namespace controller
+    // (`cluster::namespace`), as kube-controller-manager's; without
+    // controllers it stays Terminating, as on a bare kube-apiserver.
     if is_crd && pending {
         // The finalizer controller runs at once: the objects go, then the CRD.
         crate::api::crd::finish_delete(state, &key.name);
@@ -196,6 +202,67 @@ fn gc_finalizers(cur: &Value, opts: &DeleteOptions) -> Option<Vec<String>> {
     b.sort();
     b.dedup();
     (a != b).then_some(new)
+}
+
+/// The pod strategy's `CheckGracefulDelete` (UNVERIFIED against a
+/// recording; `pkg/registry/core/pod/strategy.go`): the request's
+/// `gracePeriodSeconds`, else `spec.terminationGracePeriodSeconds`; 0 for a
+/// pod no node runs (no `nodeName`) or one that has finished.
+fn pod_grace_period(pod: &Value, opts: &DeleteOptions) -> i64 {
+    let unscheduled = pod
+        .pointer("/spec/nodeName")
+        .and_then(Value::as_str)
+        .is_none_or(str::is_empty);
+    let finished = matches!(
+        pod.pointer("/status/phase").and_then(Value::as_str),
+        Some("Succeeded" | "Failed")
+    );
+    if unscheduled || finished {
+        return 0;
+    }
+    opts.grace_period_seconds
+        .or_else(|| {
+            pod.pointer("/spec/terminationGracePeriodSeconds")
+                .and_then(Value::as_i64)
+        })
+        .unwrap_or(0)
+        .max(0)
+}
+
+/// `metav1.Now() + grace`: a graceful deletion's timestamp is when the
+/// grace period ends.
+fn deletion_timestamp(grace: i64) -> String {
+    crate::meta::time::format_time(chrono::Utc::now() + chrono::Duration::seconds(grace))
+}
+
+/// `rest.BeforeDelete` for an object already being deleted gracefully: a
+/// shorter grace period moves the deadline; a zero one (or a stored zero)
+/// removes it now. `None` keeps the pending deletion as it is.
+fn shorten_grace(cur: &Value, opts: &DeleteOptions) -> Option<Mutation> {
+    let stored = cur
+        .pointer("/metadata/deletionGracePeriodSeconds")
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
+    let wanted = if stored == 0 {
+        0
+    } else {
+        opts.grace_period_seconds.filter(|g| *g < stored)?.max(0)
+    };
+    if opts.dry_run {
+        return None;
+    }
+    if wanted == 0 && !has_finalizers(cur) {
+        return Some(Mutation::Delete);
+    }
+    let mut next = cur.clone();
+    let ts = cur
+        .pointer("/metadata/deletionTimestamp")
+        .and_then(Value::as_str)
+        .and_then(crate::meta::time::parse_time)
+        .map(|t| t - chrono::Duration::seconds(stored) + chrono::Duration::seconds(wanted))?;
+    next["metadata"]["deletionTimestamp"] = json!(crate::meta::time::format_time(ts));
+    next["metadata"]["deletionGracePeriodSeconds"] = json!(wanted);
+    Some(Mutation::Put(next))
 }
 
 /// `metav1.FinalizerOrphanDependents`.
@@ -416,48 +483,4 @@ pub(crate) async fn delete_collection(rr: &ResourceRequest<'_>) -> Result<ApiRes
         .collect();
     let meta = json!({"resourceVersion": rr.state.store.current_rv().to_string()});
     respond_list(rr, &n, &items, meta)
-}
-
-/// Deletes everything in a terminating namespace, then the namespace: the
-/// namespace controller's job, done by kubemock itself because there is no
-/// kube-controller-manager (the real apiserver alone leaves namespaces
-/// Terminating forever).
-pub(crate) fn spawn_namespace_controller(state: Arc<ApiState>, namespace: String) {
-    tokio::spawn(async move {
-        finalize_namespace(&state, &namespace);
-    });
-}
-
-/// Runs the namespace controller once for one namespace.
-pub fn finalize_namespace(state: &Arc<ApiState>, namespace: &str) {
-    let opts = DeleteOptions::default();
-    for (gr, name) in state.store.keys_in_namespace(namespace) {
-        let def = {
-            let reg = state.registry();
-            reg.versions(&gr.group)
-                .iter()
-                .find_map(|v| reg.lookup(&gr.group, v, &gr.resource).cloned())
-        };
-        let Some(def) = def else { continue };
-        let _ = delete_one(state, &def, &gr, &ObjectKey::new(namespace, &name), &opts);
-    }
-    let gr = GroupResource::new("", "namespaces");
-    let key = ObjectKey::new("", namespace);
-    let _ = state.store.mutate::<ApiError>(&gr, &key, |cur, _| {
-        let Some(cur) = cur else {
-            return Ok(Mutation::Keep);
-        };
-        if cur.pointer("/metadata/deletionTimestamp").is_none() {
-            return Ok(Mutation::Keep);
-        }
-        if has_finalizers(cur) {
-            // Other finalizers still hold it: clear only the spec finalizer.
-            let mut next = (**cur).clone();
-            if let Some(spec) = next.get_mut("spec").and_then(Value::as_object_mut) {
-                spec.insert("finalizers".into(), json!([]));
-            }
-            return Ok(Mutation::Put(next));
-        }
-        Ok(Mutation::Delete)
-    });
 }

@@ -2,6 +2,7 @@
 //! is presented in the requested version, and how a success is transformed
 //! (Table, PartialObjectMetadata) and encoded.
 
+pub(crate) mod binding;
 pub(crate) mod delete;
 pub(crate) mod read;
 pub(crate) mod subresource;

@@ -405,6 +405,9 @@ fn prepare_update(
             meta.entry("managedFields").or_insert_with(|| mf.clone());
         }
     }
+    // `/finalize` takes the body's spec.finalizers (defaulting keeps the
+    // stored ones for every other update).
+    let finalize = (rr.path.subresource.as_deref() == Some("finalize")).then(|| obj.clone());
     let status_only = rr.path.subresource.as_deref() == Some("status");
     if status_only {
         // The status subresource takes only the status; a body without one
@@ -440,6 +443,9 @@ fn prepare_update(
         let mut ctx = rr.state.defaults.lock().unwrap_or_else(|p| p.into_inner());
         defaults::apply_defaults(&def.group, &def.kind, &mut obj, Some(old), &mut ctx);
     }
+    if let Some(body) = finalize {
+        obj = finalize_only(body, old);
+    }
     if crd::is_crd(&def.group, &def.resource) && !status_only {
         crd::prepare_update(&mut obj);
     }
@@ -460,6 +466,24 @@ fn prepare_update(
     }
     let _ = now;
     Ok(obj)
+}
+
+/// `namespaces/{name}/finalize` (`namespaceFinalizeStrategy`): the stored
+/// namespace with the body's `spec.finalizers`; nothing else changes.
+fn finalize_only(body: Value, old: &Value) -> Value {
+    let mut merged = old.clone();
+    let fins = body
+        .pointer("/spec/finalizers")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
+    if !merged.get("spec").is_some_and(Value::is_object) {
+        merged["spec"] = json!({});
+    }
+    merged["spec"]["finalizers"] = fins;
+    if let Some(rv) = body.pointer("/metadata/resourceVersion") {
+        merged["metadata"]["resourceVersion"] = rv.clone();
+    }
+    merged
 }
 
 /// Whether an update changes nothing (then nothing is written).
@@ -510,7 +534,18 @@ fn commit_update(
             .pointer("/metadata/finalizers")
             .and_then(Value::as_array)
             .is_some_and(|f| !f.is_empty());
-        if new.pointer("/metadata/deletionTimestamp").is_some() && !finalizers_left {
+        // A namespace also waits for its spec finalizers
+        // (`ShouldDeleteNamespaceDuringUpdate`).
+        let spec_finalizers_left = new
+            .pointer("/spec/finalizers")
+            .and_then(Value::as_array)
+            .is_some_and(|f| !f.is_empty())
+            && def.group.is_empty()
+            && def.resource == "namespaces";
+        if new.pointer("/metadata/deletionTimestamp").is_some()
+            && !finalizers_left
+            && !spec_finalizers_left
+        {
             return Ok(Mutation::Delete);
         }
         Ok(Mutation::Put(new))

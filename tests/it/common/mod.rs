@@ -14,7 +14,28 @@ pub struct Env {
 
 /// Starts kubemock with defaults and connects a `kube` client through the
 /// kubeconfig it wrote (TLS + bearer token).
+///
+/// The API-server tests run against a bare kube-apiserver (`--controllers
+/// none`), as the recordings they compare with; [`start_cluster`] runs the
+/// controllers too.
 pub async fn start() -> Env {
+    let server = bare().await;
+    let client = client_for(&server).await;
+    Env { server, client }
+}
+
+/// A server without controllers (a kube-apiserver alone).
+pub async fn bare() -> MockServer {
+    MockServer::builder()
+        .controllers("none")
+        .start()
+        .await
+        .expect("kubemock starts")
+}
+
+/// Starts kubemock with its controllers (a cluster: namespaces finalize,
+/// pods run) and a `kube` client.
+pub async fn start_cluster() -> Env {
     let server = MockServer::start().await;
     let client = client_for(&server).await;
     Env { server, client }
@@ -110,7 +131,7 @@ impl Kubectl {
 /// kubectl is installed.
 pub async fn kubectl_setup() -> Option<(MockServer, Kubectl)> {
     let bin = kubectl_bin()?;
-    let server = MockServer::start().await;
+    let server = bare().await;
     let kubeconfig = server.kubeconfig_path().to_path_buf();
     Some((
         server,

@@ -1,0 +1,994 @@
+//! The cluster behind the API (issue 15): controllers run pods, nodes
+//! register, namespaces finalize, all driven by real clients (kubectl, the
+//! `kube` crate) against an in-process kubemock.
+
+use crate::common;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Node, Pod, ServiceAccount};
+use kube::api::{Api, DeleteParams, ListParams, PostParams, WatchEvent, WatchParams};
+use kube::runtime::wait::{await_condition, conditions};
+use kubemock::MockServer;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+const DEADLINE: Duration = Duration::from_secs(30);
+
+/// kubectl for one server (own discovery cache).
+struct Kubectl {
+    bin: PathBuf,
+    kubeconfig: PathBuf,
+    cache: tempfile::TempDir,
+}
+
+impl Kubectl {
+    fn new(server: &MockServer) -> Option<Kubectl> {
+        Some(Kubectl {
+            bin: common::kubectl_bin()?,
+            kubeconfig: server.kubeconfig_path().to_path_buf(),
+            cache: tempfile::tempdir().expect("cache dir"),
+        })
+    }
+
+    async fn run(&self, args: &[&str]) -> (bool, String, String) {
+        let out = tokio::process::Command::new(&self.bin)
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .arg("--cache-dir")
+            .arg(self.cache.path())
+            .args(args)
+            .env_remove("KUBECONFIG")
+            .kill_on_drop(true)
+            .output()
+            .await
+            .expect("run kubectl");
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    async fn ok(&self, args: &[&str]) -> String {
+        let (ok, out, err) = self.run(args).await;
+        assert!(ok, "kubectl {args:?} failed:\n{out}\n{err}");
+        out
+    }
+}
+
+/// Polls `check` until it returns `Some`, or panics after the deadline.
+async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let end = Instant::now() + DEADLINE;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(Instant::now() < end, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn pod(name: &str) -> Pod {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"containers": [{"name": "c", "image": "nginx:1.27"}]}
+    }))
+    .expect("pod")
+}
+
+async fn start(b: kubemock::MockServerBuilder) -> (MockServer, kube::Client) {
+    let server = b.start().await.expect("kubemock starts");
+    let client = common::client_for(&server).await;
+    (server, client)
+}
+
+#[tokio::test]
+async fn kubectl_run_goes_ready_with_kubelet_status_and_events() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&["run", "p1", "--image=busybox", "--", "sleep", "3600"])
+        .await;
+    k.ok(&["wait", "--for=condition=Ready", "pod/p1", "--timeout=30s"])
+        .await;
+    let p: Value = serde_json::from_str(
+        &k.ok(&["get", "pod", "p1", "-o", "json", "--show-managed-fields"])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(p["spec"]["nodeName"], "kubemock-node-0");
+    assert_eq!(p["status"]["phase"], "Running");
+    assert_eq!(p["status"]["hostIP"], "172.18.0.2");
+    let ip = p["status"]["podIP"].as_str().unwrap();
+    assert!(ip.starts_with("10.244.0."), "{ip}");
+    assert_eq!(p["status"]["podIPs"], json!([{"ip": ip}]));
+    assert!(p["status"]["startTime"].is_string());
+    let conds: Vec<(String, String)> = p["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["type"].as_str().unwrap().into(),
+                c["status"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        "PodReadyToStartContainers",
+        "Initialized",
+        "Ready",
+        "ContainersReady",
+        "PodScheduled",
+    ]
+    .iter()
+    .map(|t| (t.to_string(), "True".to_string()))
+    .collect();
+    assert_eq!(conds, want);
+    let cs = &p["status"]["containerStatuses"][0];
+    assert_eq!(cs["name"], "p1");
+    assert_eq!(cs["ready"], true);
+    assert_eq!(cs["started"], true);
+    assert_eq!(cs["restartCount"], 0);
+    assert_eq!(cs["image"], "docker.io/library/busybox:latest");
+    assert!(cs["imageID"]
+        .as_str()
+        .unwrap()
+        .starts_with("docker.io/library/busybox@sha256:"));
+    assert!(cs["containerID"]
+        .as_str()
+        .unwrap()
+        .starts_with("containerd://"));
+    assert!(cs["state"]["running"]["startedAt"].is_string());
+    // The kubelet's and the scheduler's writes carry their manager names.
+    let managers: Vec<&str> = p["metadata"]["managedFields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["manager"].as_str().unwrap())
+        .collect();
+    assert!(managers.contains(&"kubelet"), "{managers:?}");
+    // Events as a cluster records them.
+    let out = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=p1",
+            "-o",
+            "json",
+        ])
+        .await;
+    let events: Value = serde_json::from_str(&out).unwrap();
+    let reasons: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["reason"].as_str().unwrap())
+        .collect();
+    for r in ["Scheduled", "Pulling", "Pulled", "Created", "Started"] {
+        assert!(reasons.contains(&r), "{r} in {reasons:?}");
+    }
+    // Graceful deletion: kubectl waits for the kubelet to remove the pod.
+    k.ok(&["delete", "pod", "p1", "--timeout=30s"]).await;
+    let (found, _, err) = k.run(&["get", "pod", "p1"]).await;
+    assert!(!found && err.contains("NotFound"), "{err}");
+}
+
+#[tokio::test]
+async fn namespaces_get_defaults_and_deletion_finalizes() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    // The namespaces present at start are settled when start() returns.
+    let out = k.ok(&["get", "sa,cm", "-n", "kube-system"]).await;
+    assert!(out.contains("serviceaccount/default"), "{out}");
+    assert!(out.contains("configmap/kube-root-ca.crt"), "{out}");
+    k.ok(&["create", "namespace", "x"]).await;
+    let out = eventually("defaults in x", || async {
+        let out = k.ok(&["get", "sa,cm", "-n", "x"]).await;
+        (out.contains("serviceaccount/default") && out.contains("configmap/kube-root-ca.crt"))
+            .then_some(out)
+    })
+    .await;
+    assert!(out.contains("default"), "{out}");
+    let ca = k
+        .ok(&[
+            "get",
+            "cm",
+            "kube-root-ca.crt",
+            "-n",
+            "x",
+            "-o",
+            "jsonpath={.data.ca\\.crt}",
+        ])
+        .await;
+    assert_eq!(Some(ca.as_str()), server.ca_pem());
+    k.ok(&["run", "web", "-n", "x", "--image=nginx"]).await;
+    k.ok(&["create", "configmap", "c1", "-n", "x", "--from-literal=a=b"])
+        .await;
+    // kubectl delete waits until the namespace is gone.
+    k.ok(&["delete", "namespace", "x", "--timeout=30s"]).await;
+    let (found, _, err) = k.run(&["get", "namespace", "x"]).await;
+    assert!(!found && err.contains("NotFound"), "{err}");
+    assert!(server.state().store.keys_in_namespace("x").is_empty());
+}
+
+#[tokio::test]
+async fn a_paused_cluster_holds_a_terminating_namespace_and_refuses_creates() {
+    let (server, client) = start(MockServer::builder()).await;
+    let nss: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "held"}})).unwrap();
+    nss.create(&PostParams::default(), &ns).await.unwrap();
+    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), "held");
+    eventually("default sa", || async {
+        sas.get_opt("default").await.unwrap()
+    })
+    .await;
+
+    server.pause_controllers();
+    let gone = nss.delete("held", &DeleteParams::default()).await.unwrap();
+    let ns = gone.left().expect("the namespace, Terminating");
+    assert_eq!(ns.status.unwrap().phase.as_deref(), Some("Terminating"));
+    assert_eq!(
+        ns.spec.unwrap().finalizers,
+        Some(vec!["kubernetes".to_string()])
+    );
+    // NamespaceLifecycle admission: 403 in a terminating namespace.
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "held");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "late"}})).unwrap();
+    match cms.create(&PostParams::default(), &cm).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!(s.code, 403);
+            assert!(
+                s.message.contains("because it is being terminated"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("expected 403, got {other:?}"),
+    }
+    // Still there while paused (the window stays open).
+    assert!(nss.get_opt("held").await.unwrap().is_some());
+    assert!(sas.get_opt("default").await.unwrap().is_some());
+
+    server.resume_controllers();
+    eventually("namespace gone", || async {
+        nss.get_opt("held").await.unwrap().is_none().then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bare_mode_is_a_kube_apiserver_alone() {
+    let (server, client) = start(MockServer::builder().controllers("none")).await;
+    assert!(server.controllers().is_empty());
+    let nodes: Api<Node> = Api::all(client.clone());
+    assert!(nodes
+        .list(&ListParams::default())
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    let sas: Api<ServiceAccount> = Api::namespaced(client.clone(), "default");
+    assert!(sas.get_opt("default").await.unwrap().is_none());
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    pods.create(&PostParams::default(), &pod("idle"))
+        .await
+        .unwrap();
+    let nss: Api<Namespace> = Api::all(client.clone());
+    let ns: Namespace = serde_json::from_value(json!({"metadata": {"name": "stays"}})).unwrap();
+    nss.create(&PostParams::default(), &ns).await.unwrap();
+    nss.delete("stays", &DeleteParams::default()).await.unwrap();
+    // A later write proves the controllers had their chance: nothing moved.
+    let rv = server.state().store.current_rv();
+    let cms: Api<ConfigMap> = Api::namespaced(client.clone(), "default");
+    let cm: ConfigMap = serde_json::from_value(json!({"metadata": {"name": "tick"}})).unwrap();
+    cms.create(&PostParams::default(), &cm).await.unwrap();
+    assert_eq!(
+        server.state().store.current_rv(),
+        rv + 1,
+        "only the client wrote"
+    );
+    let p = pods.get("idle").await.unwrap();
+    assert!(p.spec.unwrap().node_name.is_none());
+    let ns = nss.get("stays").await.unwrap();
+    assert_eq!(ns.status.unwrap().phase.as_deref(), Some("Terminating"));
+    // Deleting an unscheduled pod is immediate (no kubelet owns it).
+    pods.delete("idle", &DeleteParams::default()).await.unwrap();
+    assert!(pods.get_opt("idle").await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn kube_rs_awaits_running_pods_spread_over_nodes() {
+    let (_server, client) = start(MockServer::builder().nodes(3)).await;
+    let nodes: Api<Node> = Api::all(client.clone());
+    let list = nodes.list(&ListParams::default()).await.unwrap();
+    let names: Vec<String> = list
+        .items
+        .iter()
+        .map(|n| n.metadata.name.clone().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["kubemock-node-0", "kubemock-node-1", "kubemock-node-2"]
+    );
+    for n in &list.items {
+        let st = n.status.as_ref().unwrap();
+        let ready = st
+            .conditions
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .unwrap();
+        assert_eq!(ready.status, "True");
+        assert_eq!(st.node_info.as_ref().unwrap().kubelet_version, "v1.37.0");
+        assert_eq!(st.allocatable.as_ref().unwrap()["pods"].0, "110");
+    }
+    let leases: Api<k8s_openapi::api::coordination::v1::Lease> =
+        Api::namespaced(client.clone(), "kube-node-lease");
+    let l = leases.get("kubemock-node-1").await.unwrap();
+    assert_eq!(
+        l.spec.unwrap().holder_identity.as_deref(),
+        Some("kubemock-node-1")
+    );
+
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for i in 0..3 {
+        pods.create(&PostParams::default(), &pod(&format!("w{i}")))
+            .await
+            .unwrap();
+    }
+    let mut placed = Vec::new();
+    for i in 0..3 {
+        let name = format!("w{i}");
+        let running = tokio::time::timeout(
+            DEADLINE,
+            await_condition(pods.clone(), &name, conditions::is_pod_running()),
+        )
+        .await
+        .expect("running in time")
+        .unwrap()
+        .unwrap();
+        placed.push(running.spec.unwrap().node_name.unwrap());
+    }
+    placed.sort();
+    assert_eq!(placed, names, "least-pods spreads one pod per node");
+}
+
+#[tokio::test]
+async fn scheduler_filters_and_user_binding() {
+    let (_server, client) = start(MockServer::builder()).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let mut p = pod("picky");
+    p.spec.as_mut().unwrap().node_selector = Some([("disk".to_string(), "ssd".to_string())].into());
+    pods.create(&PostParams::default(), &p).await.unwrap();
+    let cond = eventually("Unschedulable", || async {
+        let p = pods.get("picky").await.unwrap();
+        p.status?
+            .conditions?
+            .into_iter()
+            .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+    })
+    .await;
+    assert_eq!(cond.reason.as_deref(), Some("Unschedulable"));
+    assert_eq!(
+        cond.message.as_deref(),
+        Some("0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.")
+    );
+    // Labelling the node lets it schedule.
+    let nodes: Api<Node> = Api::all(client.clone());
+    nodes
+        .patch(
+            "kubemock-node-0",
+            &kube::api::PatchParams::default(),
+            &kube::api::Patch::Merge(json!({"metadata": {"labels": {"disk": "ssd"}}})),
+        )
+        .await
+        .unwrap();
+    tokio::time::timeout(
+        DEADLINE,
+        await_condition(pods.clone(), "picky", conditions::is_pod_running()),
+    )
+    .await
+    .expect("running in time")
+    .unwrap();
+
+    // Another scheduler's pod is left alone; a user scheduler binds it.
+    let mut p = pod("mine");
+    p.spec.as_mut().unwrap().scheduler_name = Some("my-scheduler".into());
+    pods.create(&PostParams::default(), &p).await.unwrap();
+    let binding = json!({"apiVersion": "v1", "kind": "Binding", "metadata": {"name": "mine"},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": "kubemock-node-0"}});
+    let req = http::Request::post("/api/v1/namespaces/default/pods/mine/binding")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&binding).unwrap())
+        .unwrap();
+    let status: Value = client.request(req).await.unwrap();
+    assert_eq!(status["status"], "Success");
+    assert_eq!(status["code"], 201);
+    tokio::time::timeout(
+        DEADLINE,
+        await_condition(pods.clone(), "mine", conditions::is_pod_running()),
+    )
+    .await
+    .expect("running in time")
+    .unwrap();
+    let req = http::Request::post("/api/v1/namespaces/default/pods/mine/binding")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&binding).unwrap())
+        .unwrap();
+    match client.request::<Value>(req).await {
+        Err(kube::Error::Api(s)) => {
+            assert_eq!(s.code, 409);
+            assert!(
+                s.message.contains("is already assigned to node"),
+                "{}",
+                s.message
+            );
+        }
+        other => panic!("expected 409, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn graceful_deletion_waits_the_scaled_grace_period_and_force_does_not() {
+    // Containers that ignore SIGTERM (pod-stop far away): the grace period,
+    // 30 s scaled by 0.01, bounds the deletion.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("slow-stop.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubemock.io/v1alpha1\nkind: Lifecycle\nstages:\n- name: pod-stop\n  delay: 1h\n",
+    )
+    .unwrap();
+    let (server, client) =
+        start(MockServer::builder().time_scale(0.01).lifecycle_file(&file)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for name in ["slow", "forced"] {
+        pods.create(&PostParams::default(), &pod(name))
+            .await
+            .unwrap();
+        tokio::time::timeout(
+            DEADLINE,
+            await_condition(pods.clone(), name, conditions::is_pod_running()),
+        )
+        .await
+        .expect("running in time")
+        .unwrap();
+    }
+    let res = pods.delete("slow", &DeleteParams::default()).await.unwrap();
+    let p = res.left().expect("the pod, being deleted");
+    assert_eq!(p.metadata.deletion_grace_period_seconds, Some(30));
+    assert!(p.metadata.deletion_timestamp.is_some());
+    tokio::time::timeout(
+        DEADLINE,
+        await_condition(
+            pods.clone(),
+            "slow",
+            conditions::is_deleted(&p.metadata.uid.clone().unwrap()),
+        ),
+    )
+    .await
+    .expect("removed in time")
+    .unwrap();
+
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&["delete", "pod", "forced", "--grace-period=0", "--force"])
+        .await;
+    assert!(
+        pods.get_opt("forced").await.unwrap().is_none(),
+        "removed at once"
+    );
+}
+
+#[tokio::test]
+async fn bad_cluster_options_stop_start_up_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: kubemock.io/v1alpha1\nkind: Lifecycle\nstages:\n- name: pod-start\n  delay: soonish\n",
+    )
+    .unwrap();
+    let err = MockServer::builder()
+        .lifecycle_file(&file)
+        .start()
+        .await
+        .unwrap_err();
+    let msg = format!("{err:#}");
+    assert!(msg.contains(&format!("{}:5: ", file.display())), "{msg}");
+    assert!(msg.contains("soonish"), "{msg}");
+    let err = MockServer::builder()
+        .controllers("kubelet,warp")
+        .start()
+        .await
+        .unwrap_err();
+    assert!(
+        format!("{err:#}").contains("unknown controller \"warp\""),
+        "{err:#}"
+    );
+    let err = MockServer::builder()
+        .time_scale(-1.0)
+        .start()
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("--time-scale"), "{err:#}");
+}
+
+/// Replaces what differs between runs by design (timestamps, uids,
+/// resourceVersions, generated names) with placeholders.
+fn normalize(v: &mut Value) {
+    match v {
+        Value::Object(m) => {
+            for k in [
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "managedFields",
+                "containerID",
+            ] {
+                if m.contains_key(k) {
+                    m.insert(k.into(), json!("*"));
+                }
+            }
+            for (_, x) in m.iter_mut() {
+                normalize(x);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(normalize),
+        Value::String(s) if chrono::DateTime::parse_from_rfc3339(s).is_ok() => *s = "T".into(),
+        // The service-account volume's generated name.
+        Value::String(s) if s.starts_with("kube-api-access-") => *s = "kube-api-access-*".into(),
+        _ => {}
+    }
+}
+
+/// One run: watch pods, create `n` pods one after another, wait until all
+/// run; the watch events per pod, normalized.
+async fn recorded_run(seed: u64) -> std::collections::BTreeMap<String, Vec<(String, Value)>> {
+    use futures::{StreamExt, TryStreamExt};
+    let (_server, client) = start(MockServer::builder().seed(seed).nodes(2)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let mut stream = pods
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let names = ["d0", "d1", "d2", "d3"];
+    for n in names {
+        let mut p = pod(n);
+        p.spec.as_mut().unwrap().init_containers = Some(vec![serde_json::from_value(
+            json!({"name": "init", "image": "busybox"}),
+        )
+        .unwrap()]);
+        pods.create(&PostParams::default(), &p).await.unwrap();
+    }
+    let mut per_pod: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
+    let mut running = std::collections::BTreeSet::new();
+    let end = Instant::now() + DEADLINE;
+    while running.len() < names.len() {
+        let ev = tokio::time::timeout_at(end.into(), stream.try_next())
+            .await
+            .expect("pods running in time")
+            .unwrap()
+            .expect("watch open");
+        let (ty, p) = match ev {
+            WatchEvent::Added(p) => ("ADDED", p),
+            WatchEvent::Modified(p) => ("MODIFIED", p),
+            WatchEvent::Deleted(p) => ("DELETED", p),
+            _ => continue,
+        };
+        let name = p.metadata.name.clone().unwrap();
+        if p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running") {
+            running.insert(name.clone());
+        }
+        let mut v = serde_json::to_value(&p).unwrap();
+        normalize(&mut v);
+        per_pod.entry(name).or_default().push((ty.to_string(), v));
+    }
+    per_pod
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_watch_events() {
+    let a = recorded_run(42).await;
+    let b = recorded_run(42).await;
+    assert_eq!(a.len(), 4);
+    for (name, events) in &a {
+        let types: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+        // created, scheduled, accepted (Pending), init done, running
+        assert_eq!(
+            types,
+            ["ADDED", "MODIFIED", "MODIFIED", "MODIFIED", "MODIFIED"],
+            "{name}"
+        );
+        let other = &b[name];
+        for (i, (x, y)) in events.iter().zip(other).enumerate() {
+            assert_eq!(x, y, "{name}: event {i} differs between runs");
+        }
+        assert_eq!(events.len(), other.len(), "{name}");
+    }
+    // Another seed moves pod IPs.
+    let c = recorded_run(7).await;
+    let ip = |r: &std::collections::BTreeMap<String, Vec<(String, Value)>>| {
+        r["d0"].last().unwrap().1["status"]["podIP"].clone()
+    };
+    assert_ne!(ip(&a), ip(&c));
+}
+
+#[tokio::test]
+async fn kubectl_rollouts_scale_and_undo() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&[
+        "create",
+        "deployment",
+        "d1",
+        "--image=nginx",
+        "--replicas=3",
+    ])
+    .await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
+    let rs: Value = serde_json::from_str(&k.ok(&["get", "rs", "-o", "json"]).await).unwrap();
+    let first = &rs["items"][0];
+    let hash = first["metadata"]["labels"]["pod-template-hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(first["metadata"]["name"], format!("d1-{hash}"));
+    assert_eq!(
+        first["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "1"
+    );
+    assert_eq!(
+        first["metadata"]["annotations"]["deployment.kubernetes.io/desired-replicas"],
+        "3"
+    );
+    assert_eq!(
+        first["metadata"]["annotations"]["deployment.kubernetes.io/max-replicas"],
+        "4"
+    );
+    assert_eq!(first["status"]["readyReplicas"], 3);
+
+    k.ok(&["set", "image", "deployment/d1", "nginx=nginx:1.27"])
+        .await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
+    let d: Value =
+        serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "2"
+    );
+    assert_eq!(d["status"]["updatedReplicas"], 3);
+    assert_eq!(d["status"]["availableReplicas"], 3);
+    assert_eq!(
+        d["status"]["observedGeneration"],
+        d["metadata"]["generation"]
+    );
+    let conds = d["status"]["conditions"].as_array().unwrap();
+    let progressing = conds.iter().find(|c| c["type"] == "Progressing").unwrap();
+    assert_eq!(progressing["reason"], "NewReplicaSetAvailable");
+    let available = conds.iter().find(|c| c["type"] == "Available").unwrap();
+    assert_eq!(available["reason"], "MinimumReplicasAvailable");
+    assert_eq!(available["message"], "Deployment has minimum availability.");
+    let out = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "app=d1",
+            "-o",
+            "jsonpath={.items[*].spec.containers[0].image}",
+        ])
+        .await;
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["nginx:1.27"; 3],
+        "{out}"
+    );
+    let history = k.ok(&["rollout", "history", "deployment/d1"]).await;
+    assert!(history.contains('1') && history.contains('2'), "{history}");
+
+    k.ok(&["rollout", "undo", "deployment/d1"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
+    let d: Value =
+        serde_json::from_str(&k.ok(&["get", "deployment", "d1", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        d["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "3"
+    );
+    assert_eq!(
+        d["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx"
+    );
+    let rs: Value = serde_json::from_str(&k.ok(&["get", "rs", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        rs["items"].as_array().unwrap().len(),
+        2,
+        "undo reuses the first ReplicaSet"
+    );
+
+    k.ok(&["scale", "deployment/d1", "--replicas=5"]).await;
+    k.ok(&["rollout", "status", "deployment/d1", "--timeout=30s"])
+        .await;
+    let out = eventually("5 running pods", || async {
+        let out = k
+            .ok(&[
+                "get",
+                "pods",
+                "-l",
+                "app=d1",
+                "--field-selector=status.phase=Running",
+                "-o",
+                "name",
+            ])
+            .await;
+        (out.lines().count() == 5).then_some(out)
+    })
+    .await;
+    assert_eq!(out.lines().count(), 5);
+    let events = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=d1",
+            "-o",
+            "jsonpath={.items[*].message}",
+        ])
+        .await;
+    assert!(
+        events.contains(&format!("Scaled up replica set d1-{hash} from 0 to 3")),
+        "{events}"
+    );
+    let events = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.kind=ReplicaSet",
+            "-o",
+            "jsonpath={.items[*].reason}",
+        ])
+        .await;
+    assert!(
+        events.contains("SuccessfulCreate") && events.contains("SuccessfulDelete"),
+        "{events}"
+    );
+}
+
+#[tokio::test]
+async fn jobs_complete_or_fail_by_the_pods_exit_codes() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&["create", "job", "j1", "--image=busybox", "--", "true"])
+        .await;
+    k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/j1",
+        "--timeout=30s",
+    ])
+    .await;
+    let j: Value = serde_json::from_str(&k.ok(&["get", "job", "j1", "-o", "json"]).await).unwrap();
+    assert_eq!(j["status"]["succeeded"], 1);
+    assert!(j["status"]["completionTime"].is_string());
+    let types: Vec<&str> = j["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["SuccessCriteriaMet", "Complete"]);
+    let out = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "job-name=j1",
+            "-o",
+            "jsonpath={.items[*].status.phase}",
+        ])
+        .await;
+    assert_eq!(out, "Succeeded");
+
+    // Two completions, one at a time; then a Job whose pods fail.
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        file.path(),
+        r#"
+apiVersion: batch/v1
+kind: Job
+metadata: {name: j2}
+spec:
+  completions: 2
+  parallelism: 1
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: bad}
+spec:
+  backoffLimit: 1
+  template:
+    metadata:
+      annotations: {kubemock.io/exit-code: "3"}
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+"#,
+    )
+    .unwrap();
+    k.ok(&["apply", "-f", file.path().to_str().unwrap()]).await;
+    k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/j2",
+        "--timeout=30s",
+    ])
+    .await;
+    k.ok(&["wait", "--for=condition=failed", "job/bad", "--timeout=30s"])
+        .await;
+    let j: Value = serde_json::from_str(&k.ok(&["get", "job", "bad", "-o", "json"]).await).unwrap();
+    assert_eq!(j["status"]["failed"], 2, "backoffLimit 1: two pods failed");
+    let failed = j["status"]["conditions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["type"] == "Failed")
+        .unwrap()
+        .clone();
+    assert_eq!(failed["reason"], "BackoffLimitExceeded");
+    let out = k
+        .ok(&[
+            "get",
+            "pods",
+            "-l",
+            "job-name=bad",
+            "-o",
+            "jsonpath={.items[*].status.containerStatuses[0].state.terminated.exitCode}",
+        ])
+        .await;
+    assert_eq!(out, "3 3");
+}
+
+#[tokio::test]
+async fn endpoint_slices_follow_ready_pods() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&[
+        "create",
+        "deployment",
+        "web",
+        "--image=nginx",
+        "--replicas=2",
+        "--port=80",
+    ])
+    .await;
+    k.ok(&[
+        "expose",
+        "deployment",
+        "web",
+        "--port=8080",
+        "--target-port=80",
+    ])
+    .await;
+    k.ok(&["rollout", "status", "deployment/web", "--timeout=30s"])
+        .await;
+    let addresses = |n: usize| {
+        let k = &k;
+        async move {
+            eventually(&format!("{n} endpoints"), || async {
+                let out = k
+                    .ok(&[
+                        "get",
+                        "endpointslices",
+                        "-l",
+                        "kubernetes.io/service-name=web",
+                        "-o",
+                        "json",
+                    ])
+                    .await;
+                let v: Value = serde_json::from_str(&out).unwrap();
+                let slice = v["items"].get(0)?.clone();
+                let eps = slice["endpoints"].as_array().cloned().unwrap_or_default();
+                let ready = eps
+                    .iter()
+                    .filter(|e| e["conditions"]["ready"] == true)
+                    .count();
+                (ready == n && eps.len() == n).then_some(slice)
+            })
+            .await
+        }
+    };
+    let slice = addresses(2).await;
+    assert_eq!(slice["addressType"], "IPv4");
+    assert_eq!(slice["ports"][0]["port"], 80);
+    assert_eq!(
+        slice["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"],
+        "endpointslice-controller.k8s.io"
+    );
+    assert_eq!(slice["endpoints"][0]["targetRef"]["kind"], "Pod");
+    let ep = k
+        .ok(&[
+            "get",
+            "endpoints",
+            "web",
+            "-o",
+            "jsonpath={.subsets[0].addresses[*].ip}",
+        ])
+        .await;
+    assert_eq!(ep.split_whitespace().count(), 2, "{ep}");
+    // Scaling down removes an address; scaling up adds it back.
+    k.ok(&["scale", "deployment/web", "--replicas=1"]).await;
+    addresses(1).await;
+    k.ok(&["scale", "deployment/web", "--replicas=3"]).await;
+    addresses(3).await;
+}
+
+#[tokio::test]
+async fn python_client_watches_a_pod_to_running() {
+    let server = MockServer::start().await;
+    let Some(python) = common::find_tool("PYTHON", "python3") else {
+        eprintln!("SKIP: python3 not found");
+        return;
+    };
+    let client = common::client_for(&server).await;
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    pods.create(&PostParams::default(), &pod("py"))
+        .await
+        .unwrap();
+    let script = r#"
+import sys
+from kubernetes import client, config, watch
+config.load_kube_config(sys.argv[1])
+v1 = client.CoreV1Api()
+for ev in watch.Watch().stream(v1.list_namespaced_pod, "default", field_selector="metadata.name=py", timeout_seconds=30):
+    p = ev["object"]
+    print(ev["type"], p.status.phase, flush=True)
+    if p.status.phase == "Running" and all(c.ready for c in p.status.container_statuses or []):
+        print("RUNNING", p.status.pod_ip)
+        break
+"#;
+    let out = tokio::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(server.kubeconfig_path())
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("run python");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    if String::from_utf8_lossy(&out.stderr).contains("No module named 'kubernetes'") {
+        eprintln!("SKIP: python kubernetes package not installed");
+        return;
+    }
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("RUNNING 10.244.0."), "{stdout}");
+}
