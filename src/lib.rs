@@ -12,7 +12,8 @@
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
 //! - [`bench`]: `kubemock bench`, the benchmark harness;
 //! - [`conformance`]: `kubemock conformance`, the conformance suite;
-//! - [`cli`]: the `kubemock` command line.
+//! - [`cli`]: the `kubemock` command line;
+//! - [`streams`]: exec, attach, port-forward and logs, from process scripts.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -32,5 +33,6 @@ pub mod record;
 pub mod registry;
 pub mod server;
 pub mod store;
+pub mod streams;
 
 pub use server::{MockServer, MockServerBuilder, TlsMode};

@@ -158,6 +158,10 @@ pub struct ServeArgs {
     /// Answer requests no expectation matches with 400 and the diff.
     #[arg(long)]
     pub enforce_expectations: bool,
+    /// Process script (YAML): what containers do for exec, attach, logs
+    /// and port-forward (see `streams::script`).
+    #[arg(long)]
+    pub scripts: Option<PathBuf>,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -217,6 +221,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     for f in &args.expect {
         let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
         b = b.expectations(file);
+    }
+    if let Some(f) = &args.scripts {
+        b = b.scripts(crate::streams::Script::load(f).map_err(anyhow::Error::msg)?);
     }
     b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
         (true, _, _) => TlsMode::InsecureHttp,

@@ -57,6 +57,7 @@ pub struct MockServerBuilder {
     watch_history: usize,
     record: crate::record::RecorderConfig,
     expectations: Vec<crate::record::ExpectationFile>,
+    scripts: crate::streams::Script,
 }
 
 impl Default for MockServerBuilder {
@@ -72,6 +73,7 @@ impl Default for MockServerBuilder {
             watch_history: StoreConfig::default().history_limit,
             record: crate::record::RecorderConfig::default(),
             expectations: Vec::new(),
+            scripts: crate::streams::Script::default(),
         }
     }
 }
@@ -143,6 +145,13 @@ impl MockServerBuilder {
         self
     }
 
+    /// The process script: what containers do for exec, attach, logs and
+    /// port-forward (`--scripts FILE`).
+    pub fn scripts(mut self, script: crate::streams::Script) -> Self {
+        self.scripts = script;
+        self
+    }
+
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
         let profile = match &self.emulate_version {
@@ -192,6 +201,10 @@ impl MockServerBuilder {
             server_address: RwLock::new(String::new()),
             shutdown: shutdown_rx.clone(),
         });
+        crate::streams::install(
+            &state,
+            Arc::new(crate::streams::Streams::new(self.scripts.clone())),
+        );
         for ns in DEFAULT_NAMESPACES {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             fixtures::create(&state, &obj)
@@ -333,6 +346,11 @@ impl MockServer {
     /// The API state (registry, store, profile).
     pub fn state(&self) -> &Arc<ApiState> {
         &self.state
+    }
+
+    /// Exec, attach, port-forward and log state (script, live sessions).
+    pub fn streams(&self) -> Arc<crate::streams::Streams> {
+        crate::streams::for_state(&self.state)
     }
 
     /// The recording and expectations of this server.
