@@ -17,3 +17,4 @@ mod profiles;
 mod protobuf;
 mod record;
 mod watch_clients;
+mod streams;
