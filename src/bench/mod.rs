@@ -9,6 +9,7 @@
 //! to W watchers with an in-order, nothing-lost check; resident memory idle
 //! and loaded vs the objects' JSON size.
 
+pub mod streams;
 pub mod target;
 
 use anyhow::{bail, Context, Result};
@@ -245,6 +246,7 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         };
         fanout(&endpoint, &ns, &run, &mut report).await?;
     }
+    streams::run(&opts, &mut report).await?;
     if opts.against.is_some() {
         for ns in &namespaces {
             let _ = endpoint

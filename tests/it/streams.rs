@@ -572,3 +572,33 @@ containers:
     assert_eq!(status, "command terminated with non-zero exit code: error executing command [false], exit code 1");
     no_live_sessions(&server).await;
 }
+
+#[tokio::test]
+async fn bench_rows_are_produced() {
+    let mut report = kubemock::bench::Report::default();
+    kubemock::bench::streams::run(&kubemock::bench::BenchOptions::quick(), &mut report)
+        .await
+        .expect("stream bench");
+    let metrics: Vec<(&str, &str)> = report
+        .rows
+        .iter()
+        .map(|r| (r.metric.as_str(), r.unit.as_str()))
+        .collect();
+    assert_eq!(
+        metrics,
+        vec![("round trip median", "ms"), ("round trip p99", "ms"), ("throughput", "MB/s")]
+    );
+    assert!(report.rows.iter().all(|r| r.value > 0.0));
+}
+
+/// The full stream bench (1,000 exec round trips, 100k followed log
+/// lines): `cargo test --test it streams::bench_full -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn bench_full() {
+    let mut report = kubemock::bench::Report::default();
+    kubemock::bench::streams::run(&kubemock::bench::BenchOptions::full(), &mut report)
+        .await
+        .expect("stream bench");
+    println!("{}", report.table());
+}
