@@ -43,12 +43,14 @@ pub async fn run(opts: &BenchOptions, report: &mut Report) -> Result<()> {
             .send()
             .await?
             .error_for_status()?;
-        http.patch(format!("{base}/api/v1/namespaces/default/pods/{name}/status"))
-            .header("Content-Type", "application/merge-patch+json")
-            .body(r#"{"status":{"phase":"Running"}}"#)
-            .send()
-            .await?
-            .error_for_status()?;
+        http.patch(format!(
+            "{base}/api/v1/namespaces/default/pods/{name}/status"
+        ))
+        .header("Content-Type", "application/merge-patch+json")
+        .body(r#"{"status":{"phase":"Running"}}"#)
+        .send()
+        .await?
+        .error_for_status()?;
     }
 
     eprintln!("exec round trips ({execs})");

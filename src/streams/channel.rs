@@ -68,17 +68,14 @@ pub fn offered(header_values: &[&str]) -> Vec<String> {
 }
 
 /// `wsstream.handshake`: the first offered protocol the server serves;
-/// `Ok(NONE)` when none is offered; `Err` when none matches.
-pub fn negotiate(offered: &[String], table: &[Protocol]) -> Result<Protocol, ()> {
+/// `Some(NONE)` when none is offered; `None` when none matches.
+pub fn negotiate(offered: &[String], table: &[Protocol]) -> Option<Protocol> {
     if offered.is_empty() {
-        return Ok(NONE);
+        return Some(NONE);
     }
-    for o in offered {
-        if let Some(p) = table.iter().find(|p| p.name == o) {
-            return Ok(*p);
-        }
-    }
-    Err(())
+    offered
+        .iter()
+        .find_map(|o| table.iter().find(|p| p.name == o).copied())
 }
 
 /// One frame to send: the bytes of a WebSocket message and whether it is
@@ -147,11 +144,17 @@ mod tests {
     #[test]
     fn negotiation_follows_the_client_order() {
         let o = offered(&["v5.channel.k8s.io, v4.channel.k8s.io"]);
-        assert_eq!(negotiate(&o, EXEC_PROTOCOLS).unwrap().name, "v5.channel.k8s.io");
+        assert_eq!(
+            negotiate(&o, EXEC_PROTOCOLS).unwrap().name,
+            "v5.channel.k8s.io"
+        );
         let o = offered(&["v4.channel.k8s.io", "v5.channel.k8s.io"]);
-        assert_eq!(negotiate(&o, EXEC_PROTOCOLS).unwrap().name, "v4.channel.k8s.io");
+        assert_eq!(
+            negotiate(&o, EXEC_PROTOCOLS).unwrap().name,
+            "v4.channel.k8s.io"
+        );
         assert_eq!(negotiate(&[], EXEC_PROTOCOLS).unwrap(), NONE);
-        assert!(negotiate(&offered(&["SPDY/3.1+portforward.k8s.io"]), EXEC_PROTOCOLS).is_err());
+        assert!(negotiate(&offered(&["SPDY/3.1+portforward.k8s.io"]), EXEC_PROTOCOLS).is_none());
     }
 
     #[test]
@@ -166,7 +169,10 @@ mod tests {
         assert_eq!(encode(&v5, 2, b"x"), (false, vec![2, b'x']));
         assert_eq!(decode(&v5, &[255, 0]), Incoming::Close(0));
         assert!(matches!(decode(&v5, &[255, 0, 1]), Incoming::Invalid(_)));
-        assert_eq!(decode(&EXEC_PROTOCOLS[1], &[255, 0]), Incoming::Data(255, vec![0]));
+        assert_eq!(
+            decode(&EXEC_PROTOCOLS[1], &[255, 0]),
+            Incoming::Data(255, vec![0])
+        );
         assert_eq!(decode(&v5, &[]), Incoming::Empty);
     }
 }

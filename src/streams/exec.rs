@@ -58,7 +58,11 @@ impl Options {
         let b = |k: &str| q.get_bool(k).unwrap_or(false);
         let tty = b("tty");
         Options {
-            command: q.get_all("command").into_iter().map(str::to_string).collect(),
+            command: q
+                .get_all("command")
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             stdin: b("stdin"),
             stdout: b("stdout"),
             // `NewOptions`: "Access to exec with tty and stderr is not
@@ -118,10 +122,7 @@ pub fn prepare(
     if !upgrade.eq_ignore_ascii_case("websocket") || !connection_upgrade {
         return Err(errors::upgrade_required().into());
     }
-    let key = req
-        .header("sec-websocket-key")
-        .unwrap_or("")
-        .to_string();
+    let key = req.header("sec-websocket-key").unwrap_or("").to_string();
     if key.is_empty() || req.header("sec-websocket-version") != Some("13") {
         // x/net/websocket: a bad handshake is a 400 with no body.
         return Err(Reject::Text(400, String::new()));
@@ -130,8 +131,8 @@ pub fn prepare(
     let mut ports = Vec::new();
     match kind {
         Kind::PortForward => {
-            ports = super::portforward::parse_ports(&req.query)
-                .map_err(|t| Reject::Text(400, t))?;
+            ports =
+                super::portforward::parse_ports(&req.query).map_err(|t| Reject::Text(400, t))?;
         }
         _ => {
             opts = Options::from_query(&req.query);
@@ -148,7 +149,7 @@ pub fn prepare(
         _ => channel::EXEC_PROTOCOLS,
     };
     let offered = channel::offered(&header_values(req, "sec-websocket-protocol"));
-    let proto = channel::negotiate(&offered, table).map_err(|_| {
+    let proto = channel::negotiate(&offered, table).ok_or_else(|| {
         let names: Vec<&str> = table.iter().map(|p| p.name).collect();
         tracing::debug!("{}", errors::protocols_not_supported(&offered, &names));
         Reject::Text(403, String::new())
@@ -190,8 +191,14 @@ impl Prepared {
         let mut resp = Response::new(axum::body::Body::empty());
         *resp.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
         let h = resp.headers_mut();
-        h.insert(http::header::UPGRADE, http::HeaderValue::from_static("websocket"));
-        h.insert(http::header::CONNECTION, http::HeaderValue::from_static("Upgrade"));
+        h.insert(
+            http::header::UPGRADE,
+            http::HeaderValue::from_static("websocket"),
+        );
+        h.insert(
+            http::header::CONNECTION,
+            http::HeaderValue::from_static("Upgrade"),
+        );
         if let Ok(v) = http::HeaderValue::from_str(&accept) {
             h.insert(http::header::SEC_WEBSOCKET_ACCEPT, v);
         }
@@ -220,9 +227,7 @@ impl Prepared {
             )
             .await;
             match self.kind {
-                Kind::PortForward => {
-                    super::portforward::run(ws, &self, &streams).await
-                }
+                Kind::PortForward => super::portforward::run(ws, &self, &streams).await,
                 _ => run(ws, self, &streams).await,
             }
         });
@@ -258,8 +263,11 @@ where
         code,
         reason: reason.to_string().into(),
     };
-    let _ = tokio::time::timeout(Duration::from_secs(2), sink.send(Message::Close(Some(frame))))
-        .await;
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        sink.send(Message::Close(Some(frame))),
+    )
+    .await;
 }
 
 /// The rule answering a command, and the faults in force.
@@ -418,7 +426,9 @@ async fn run(ws: Ws, p: Prepared, streams: &Arc<Streams>) {
         tty: p.opts.tty,
     };
     if let Some(extra) = &faults.extra_stderr {
-        let _ = io.out.try_send(Output::Stderr(Bytes::from(extra.clone().into_bytes())));
+        let _ = io
+            .out
+            .try_send(Output::Stderr(Bytes::from(extra.clone().into_bytes())));
     }
     let kind = p.kind;
     let stdin_requested = p.opts.stdin;
@@ -459,7 +469,11 @@ async fn run(ws: Ws, p: Prepared, streams: &Arc<Streams>) {
         }
         // A clone, so the branch does not borrow `stdin_tx` (which the
         // other branches may drop to signal EOF).
-        let reserve_tx = if pending.is_some() { stdin_tx.clone() } else { None };
+        let reserve_tx = if pending.is_some() {
+            stdin_tx.clone()
+        } else {
+            None
+        };
         tokio::select! {
             permit = async { match &reserve_tx { Some(t) => t.reserve().await, None => std::future::pending().await } }, if reserve_tx.is_some() => {
                 match permit {

@@ -43,7 +43,8 @@ impl LogOptions {
     /// Decodes the query (400 on a value that does not parse).
     pub fn decode(q: &RawQuery) -> Result<LogOptions> {
         let int = |k: &str| -> Result<Option<i64>> {
-            q.get_i64(k).map_err(|_| errors::bad_log_option(k, q.get(k).unwrap_or("")))
+            q.get_i64(k)
+                .map_err(|_| errors::bad_log_option(k, q.get(k).unwrap_or("")))
         };
         let since_time = match q.get("sinceTime") {
             None | Some("") => None,
@@ -54,7 +55,10 @@ impl LogOptions {
             ),
         };
         Ok(LogOptions {
-            container: q.get("container").filter(|c| !c.is_empty()).map(str::to_string),
+            container: q
+                .get("container")
+                .filter(|c| !c.is_empty())
+                .map(str::to_string),
             follow: q.get_bool("follow").unwrap_or(false),
             previous: q.get_bool("previous").unwrap_or(false),
             timestamps: q.get_bool("timestamps").unwrap_or(false),
@@ -251,10 +255,7 @@ fn follow_stream(
         }
         // Batch the follow lines that are due now into one chunk.
         let mut chunk = Vec::new();
-        loop {
-            let Some(line) = st.script.follow.get(st.idx) else {
-                break;
-            };
+        while let Some(line) = st.script.follow.get(st.idx) {
             if st.rep >= line.repeat {
                 st.idx += 1;
                 st.rep = 0;
@@ -305,7 +306,9 @@ mod tests {
         let q = RawQuery::parse("tailLines=2&timestamps=true&limitBytes=100");
         let o = LogOptions::decode(&q).unwrap();
         o.validate().unwrap();
-        let t = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z").unwrap().with_timezone(&Utc);
+        let t = DateTime::parse_from_rfc3339("2025-01-01T00:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
         let lines: Vec<_> = ["a", "b", "c"].iter().map(|l| (t, l.to_string())).collect();
         assert_eq!(
             String::from_utf8(select(&lines, &o, t)).unwrap(),
@@ -314,9 +317,23 @@ mod tests {
         let bad = LogOptions::decode(&RawQuery::parse("tailLines=-1")).unwrap();
         let e = bad.validate().unwrap_err();
         assert_eq!(e.code(), 422);
-        assert!(e.status.message.contains("tailLines: Invalid value: -1: must be greater than or equal to 0"), "{}", e.status.message);
-        assert_eq!(LogOptions::decode(&RawQuery::parse("tailLines=x")).unwrap_err().code(), 400);
-        let both = LogOptions::decode(&RawQuery::parse("sinceSeconds=1&sinceTime=2025-01-01T00:00:00Z")).unwrap();
+        assert!(
+            e.status
+                .message
+                .contains("tailLines: Invalid value: -1: must be greater than or equal to 0"),
+            "{}",
+            e.status.message
+        );
+        assert_eq!(
+            LogOptions::decode(&RawQuery::parse("tailLines=x"))
+                .unwrap_err()
+                .code(),
+            400
+        );
+        let both = LogOptions::decode(&RawQuery::parse(
+            "sinceSeconds=1&sinceTime=2025-01-01T00:00:00Z",
+        ))
+        .unwrap();
         assert_eq!(both.validate().unwrap_err().code(), 422);
         let since = LogOptions::decode(&RawQuery::parse("sinceSeconds=10")).unwrap();
         assert!(select(&lines, &since, t + chrono::Duration::seconds(60)).is_empty());

@@ -220,7 +220,12 @@ impl PodView {
     /// `validateContainer`: the container to use.
     pub fn validate_container(&self, wanted: Option<&str>) -> Result<String, ApiError> {
         let regular = self.containers("containers");
-        let name_of = |c: &&Value| c.get("name").and_then(Value::as_str).unwrap_or("").to_string();
+        let name_of = |c: &&Value| {
+            c.get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         match wanted.filter(|w| !w.is_empty()) {
             None => match regular.len() {
                 1 => Ok(name_of(&regular[0])),
@@ -269,12 +274,16 @@ impl PodView {
     /// The status of a container (`status.containerStatuses[]` and the
     /// init/ephemeral lists), if reported.
     pub fn container_status(&self, container: &str) -> Option<&Value> {
-        ["containerStatuses", "initContainerStatuses", "ephemeralContainerStatuses"]
-            .iter()
-            .filter_map(|k| self.object.pointer(&format!("/status/{k}")))
-            .filter_map(Value::as_array)
-            .flatten()
-            .find(|s| s.get("name").and_then(Value::as_str) == Some(container))
+        [
+            "containerStatuses",
+            "initContainerStatuses",
+            "ephemeralContainerStatuses",
+        ]
+        .iter()
+        .filter_map(|k| self.object.pointer(&format!("/status/{k}")))
+        .filter_map(Value::as_array)
+        .flatten()
+        .find(|s| s.get("name").and_then(Value::as_str) == Some(container))
     }
 
     /// Whether the container runs: the pod is Running and, when the
@@ -291,7 +300,12 @@ impl PodView {
 
     /// The container's environment as `env` prints it: PATH, HOSTNAME,
     /// the container's literal `env` values, `extra`, HOME.
-    pub fn env(&self, container: &str, extra: &[(String, String)], tty: bool) -> Vec<(String, String)> {
+    pub fn env(
+        &self,
+        container: &str,
+        extra: &[(String, String)],
+        tty: bool,
+    ) -> Vec<(String, String)> {
         let mut env = vec![
             (
                 "PATH".to_string(),
@@ -366,11 +380,15 @@ pub fn try_upgrade(state: &Arc<ApiState>, req: &mut Request) -> Option<Response>
         body: bytes::Bytes::new(),
     };
     let streams = for_state(state);
-    Some(match exec::prepare(state, &streams, &api_req, &ns, &name, kind) {
-        Ok(p) => p.upgrade(streams, req),
-        Err(Reject::Api(e)) => crate::http::into_response(crate::api::render_error(&api_req, &e)),
-        Err(Reject::Text(code, text)) => text_response(code, text),
-    })
+    Some(
+        match exec::prepare(state, &streams, &api_req, &ns, &name, kind) {
+            Ok(p) => p.upgrade(streams, req),
+            Err(Reject::Api(e)) => {
+                crate::http::into_response(crate::api::render_error(&api_req, &e))
+            }
+            Err(Reject::Text(code, text)) => text_response(code, text),
+        },
+    )
 }
 
 /// Why a stream request is refused before the upgrade.
@@ -410,8 +428,14 @@ mod tests {
             Some(("default".into(), "p1".into(), Kind::Exec))
         );
         assert_eq!(parse_path("/api/v1/namespaces/default/pods/p1/log"), None);
-        assert_eq!(parse_path("/api/v1/namespaces/default/pods/p1/exec/x"), None);
-        assert_eq!(parse_path("/api/v1/namespaces/default/services/p1/exec"), None);
+        assert_eq!(
+            parse_path("/api/v1/namespaces/default/pods/p1/exec/x"),
+            None
+        );
+        assert_eq!(
+            parse_path("/api/v1/namespaces/default/services/p1/exec"),
+            None
+        );
     }
 
     #[test]
@@ -423,7 +447,9 @@ mod tests {
             labels: Default::default(),
             object: Arc::new(serde_json::json!({"spec": spec})),
         };
-        let two = pod(serde_json::json!({"initContainers": [{"name": "i"}], "containers": [{"name": "a"}, {"name": "b"}]}));
+        let two = pod(
+            serde_json::json!({"initContainers": [{"name": "i"}], "containers": [{"name": "a"}, {"name": "b"}]}),
+        );
         let e = two.validate_container(None).unwrap_err();
         assert_eq!(
             e.status.message,
@@ -431,7 +457,10 @@ mod tests {
         );
         assert_eq!(two.validate_container(Some("b")).unwrap(), "b");
         assert_eq!(
-            two.validate_container(Some("z")).unwrap_err().status.message,
+            two.validate_container(Some("z"))
+                .unwrap_err()
+                .status
+                .message,
             "container z is not valid for pod p"
         );
         let one = pod(serde_json::json!({"containers": [{"name": "a"}]}));

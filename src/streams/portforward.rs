@@ -71,7 +71,10 @@ where
             .containers
             .iter()
             .filter(|e| {
-                e.selector.namespace.as_deref().is_none_or(|n| n == p.pod.namespace)
+                e.selector
+                    .namespace
+                    .as_deref()
+                    .is_none_or(|n| n == p.pod.namespace)
                     && e.selector
                         .pod
                         .as_deref()
@@ -202,7 +205,10 @@ async fn serve_port(
                 Ok(c) => c,
                 Err(e) => {
                     let _ = out
-                        .send((ch + 1, Bytes::from(format!("failed to connect to {addr}: {e}"))))
+                        .send((
+                            ch + 1,
+                            Bytes::from(format!("failed to connect to {addr}: {e}")),
+                        ))
                         .await;
                     return;
                 }
@@ -222,7 +228,11 @@ async fn serve_port(
                     match r.read(&mut b).await {
                         Ok(0) | Err(_) => break,
                         Ok(n) => {
-                            if out.send((ch, Bytes::copy_from_slice(&b[..n]))).await.is_err() {
+                            if out
+                                .send((ch, Bytes::copy_from_slice(&b[..n])))
+                                .await
+                                .is_err()
+                            {
                                 break;
                             }
                         }
@@ -246,8 +256,15 @@ mod tests {
     fn ports_parse_like_the_kubelet() {
         let q = RawQuery::parse("ports=80,8080&ports=9");
         assert_eq!(parse_ports(&q).unwrap(), vec![80, 8080, 9]);
-        assert_eq!(parse_ports(&RawQuery::parse("")).unwrap_err(), errors::PORT_REQUIRED);
-        assert!(parse_ports(&RawQuery::parse("ports=x")).unwrap_err().contains("unable to parse"));
-        assert!(parse_ports(&RawQuery::parse("ports=0")).unwrap_err().contains("must be > 0"));
+        assert_eq!(
+            parse_ports(&RawQuery::parse("")).unwrap_err(),
+            errors::PORT_REQUIRED
+        );
+        assert!(parse_ports(&RawQuery::parse("ports=x"))
+            .unwrap_err()
+            .contains("unable to parse"));
+        assert!(parse_ports(&RawQuery::parse("ports=0"))
+            .unwrap_err()
+            .contains("must be > 0"));
     }
 }

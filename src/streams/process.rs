@@ -354,10 +354,7 @@ pub fn printf(fmt: &str, args: &[String]) -> String {
                         used = true;
                     }
                     Some('d') => {
-                        let v = args
-                            .get(i)
-                            .and_then(|a| a.parse::<i64>().ok())
-                            .unwrap_or(0);
+                        let v = args.get(i).and_then(|a| a.parse::<i64>().ok()).unwrap_or(0);
                         out.push_str(&v.to_string());
                         i += 1;
                         used = true;
@@ -632,16 +629,36 @@ mod tests {
         assert_eq!(run(&["false"]).await.0, Outcome::Exit(1));
         assert_eq!(run(&["/bin/true"]).await.0, Outcome::Exit(0));
         assert_eq!(run(&["hostname"]).await.1, "p1\n");
-        assert_eq!(run(&["sh", "-c", "echo \"$A\" x; false || echo ok"]).await.1, "1 x\nok\n");
-        assert_eq!(run(&["sh", "-c", "false && echo no; echo yes"]).await.1, "yes\n");
+        assert_eq!(
+            run(&["sh", "-c", "echo \"$A\" x; false || echo ok"])
+                .await
+                .1,
+            "1 x\nok\n"
+        );
+        assert_eq!(
+            run(&["sh", "-c", "false && echo no; echo yes"]).await.1,
+            "yes\n"
+        );
         let (o, _, e) = run(&["sh", "-c", "nope"]).await;
-        assert_eq!((o, e.as_str()), (Outcome::Exit(127), "sh: 1: nope: not found\n"));
+        assert_eq!(
+            (o, e.as_str()),
+            (Outcome::Exit(127), "sh: 1: nope: not found\n")
+        );
         assert_eq!(run(&["vtysh"]).await.0, Outcome::NotFound("vtysh".into()));
-        assert_eq!(run(&["printf", "%s-%d\\n", "a", "1", "b", "2"]).await.1, "a-1\nb-2\n");
+        assert_eq!(
+            run(&["printf", "%s-%d\\n", "a", "1", "b", "2"]).await.1,
+            "a-1\nb-2\n"
+        );
         assert_eq!(run(&["test", "-d", "/tmp"]).await.0, Outcome::Exit(0));
         assert_eq!(run(&["test", "-d", "/nope"]).await.0, Outcome::Exit(1));
         let (o, _, e) = run(&["cat", "/x"]).await;
-        assert_eq!((o, e.as_str()), (Outcome::Exit(1), "cat: /x: No such file or directory\n"));
-        assert_eq!(run(&["sh", "-c", "echo 'unterminated"]).await.0, Outcome::Exit(2));
+        assert_eq!(
+            (o, e.as_str()),
+            (Outcome::Exit(1), "cat: /x: No such file or directory\n")
+        );
+        assert_eq!(
+            run(&["sh", "-c", "echo 'unterminated"]).await.0,
+            Outcome::Exit(2)
+        );
     }
 }

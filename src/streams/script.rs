@@ -207,7 +207,10 @@ impl TryFrom<RawPortRule> for PortRule {
         }
         if let Some(t) = r.tcp {
             if t.parse::<std::net::SocketAddr>().is_err() {
-                return Err(format!("port {}: tcp {t:?} is not a host:port address", r.port));
+                return Err(format!(
+                    "port {}: tcp {t:?} is not a host:port address",
+                    r.port
+                ));
             }
             l.push(Listener::Tcp(t));
         }
@@ -486,8 +489,7 @@ impl Script {
 
     /// Reads and parses a script file.
     pub fn load(path: &Path) -> Result<Script, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         Script::parse(&text, &path.display().to_string())
     }
 
@@ -573,25 +575,62 @@ containers:
         let e = &s.containers[0];
         assert_eq!(e.exec.len(), 2);
         assert_eq!(e.faults.unknown_stream, Some(1));
-        assert_eq!(e.ports[1].listener, Listener::Http { status: 200, body: "hello\n".into() });
+        assert_eq!(
+            e.ports[1].listener,
+            Listener::Http {
+                status: 200,
+                body: "hello\n".into()
+            }
+        );
         let argv: Vec<String> = ["vtysh", "-c", "x"].iter().map(|s| s.to_string()).collect();
         assert!(!e.exec[0].matcher.matches(&argv));
         assert!(e.exec[1].matcher.matches(&argv));
         let labels = serde_json::json!({"app": "metallb"});
         let labels = labels.as_object().unwrap();
-        assert_eq!(s.entries_for("default", "speaker-1", labels, "frr").count(), 1);
-        assert_eq!(s.entries_for("default", "speaker-1", labels, "other").count(), 0);
+        assert_eq!(
+            s.entries_for("default", "speaker-1", labels, "frr").count(),
+            1
+        );
+        assert_eq!(
+            s.entries_for("default", "speaker-1", labels, "other")
+                .count(),
+            0
+        );
     }
 
     #[test]
     fn bad_files_name_file_line_and_reason() {
         let cases = [
-            ("containers:\n  - exec:\n      - glob: a\n        regex: b\n", "s.yaml:3:", "exactly one of"),
-            ("containers:\n  - exec:\n      - regex: \"(\"\n", "s.yaml:3:", "regex"),
-            ("containers:\n  - bogus: 1\n", "s.yaml:2:", "unknown field `bogus`"),
-            ("containers:\n  - ports:\n      - {port: 1, echo: true, tcp: \"x\"}\n", "s.yaml:3:", "tcp"),
-            ("containers:\n  - exec:\n      - command: [a]\n        exit: 300\n", "s.yaml:3:", "exit 300"),
-            ("containers:\n  - faults: {chunkSize: 0}\n", "s.yaml:1:", "chunkSize"),
+            (
+                "containers:\n  - exec:\n      - glob: a\n        regex: b\n",
+                "s.yaml:3:",
+                "exactly one of",
+            ),
+            (
+                "containers:\n  - exec:\n      - regex: \"(\"\n",
+                "s.yaml:3:",
+                "regex",
+            ),
+            (
+                "containers:\n  - bogus: 1\n",
+                "s.yaml:2:",
+                "unknown field `bogus`",
+            ),
+            (
+                "containers:\n  - ports:\n      - {port: 1, echo: true, tcp: \"x\"}\n",
+                "s.yaml:3:",
+                "tcp",
+            ),
+            (
+                "containers:\n  - exec:\n      - command: [a]\n        exit: 300\n",
+                "s.yaml:3:",
+                "exit 300",
+            ),
+            (
+                "containers:\n  - faults: {chunkSize: 0}\n",
+                "s.yaml:1:",
+                "chunkSize",
+            ),
             ("containers: [\n", "s.yaml:2:", "expected"),
         ];
         for (text, loc, reason) in cases {

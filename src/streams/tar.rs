@@ -111,7 +111,8 @@ async fn create_archive(ctx: &Ctx, paths: &[String], io: &mut Io) -> R<i32> {
         }
     }
     if warned {
-        io.err("tar: Removing leading `/' from member names\n").await?;
+        io.err("tar: Removing leading `/' from member names\n")
+            .await?;
     }
     let bytes = builder.into_inner().unwrap_or_default();
     for c in bytes.chunks(32 * 1024) {
@@ -234,7 +235,10 @@ mod tests {
         let bytes = b.into_inner().unwrap();
         let (files, w, fatal) = read_archive(&bytes, "/tmp");
         assert!(w.is_empty() && fatal.is_none());
-        assert_eq!(files, vec![("/tmp/d/f.txt".to_string(), Some(b"hi".to_vec()))]);
+        assert_eq!(
+            files,
+            vec![("/tmp/d/f.txt".to_string(), Some(b"hi".to_vec()))]
+        );
         let (_, _, fatal) = read_archive(&bytes[..700], "/");
         assert!(fatal.is_some());
     }

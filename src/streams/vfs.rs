@@ -14,7 +14,9 @@ pub struct Vfs {
 impl Default for Vfs {
     fn default() -> Self {
         let mut dirs = BTreeSet::new();
-        for d in ["/", "/tmp", "/etc", "/root", "/var", "/home", "/bin", "/usr"] {
+        for d in [
+            "/", "/tmp", "/etc", "/root", "/var", "/home", "/bin", "/usr",
+        ] {
             dirs.insert(d.to_string());
         }
         Vfs {

@@ -1,9 +1,9 @@
 //! The one integration-test binary: every module is a test file (one link of
 //! the crate instead of one per file).
 
-mod common;
 mod bench;
 mod cli;
+mod common;
 mod conformance;
 mod crd;
 mod golden;
@@ -16,5 +16,5 @@ mod patch;
 mod profiles;
 mod protobuf;
 mod record;
-mod watch_clients;
 mod streams;
+mod watch_clients;

@@ -57,7 +57,9 @@ async fn running_pod(client: &kube::Client, name: &str, containers: &[&str]) {
         "spec": {"nodeName": "node-1", "containers": cs},
     }))
     .expect("pod");
-    pods.create(&PostParams::default(), &pod).await.expect("create pod");
+    pods.create(&PostParams::default(), &pod)
+        .await
+        .expect("create pod");
     pods.patch_status(
         name,
         &PatchParams::default(),
@@ -104,7 +106,11 @@ impl Kc {
 async fn no_live_sessions(server: &MockServer) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while server.streams().live_sessions() != 0 {
-        assert!(Instant::now() < deadline, "sessions still live: {}", server.streams().live_sessions());
+        assert!(
+            Instant::now() < deadline,
+            "sessions still live: {}",
+            server.streams().live_sessions()
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -115,31 +121,64 @@ async fn kubectl_exec_stdout_exit_codes_stdin_and_errors() {
     let (server, client) = server().await;
     running_pod(&client, "p1", &["main"]).await;
 
-    let (code, out, err) = kc.run(&server, &["exec", "p1", "--", "echo", "hi"], b"").await;
+    let (code, out, err) = kc
+        .run(&server, &["exec", "p1", "--", "echo", "hi"], b"")
+        .await;
     assert_eq!((code, out.as_str()), (0, "hi\n"), "stderr: {err}");
 
-    let (code, _, _) = kc.run(&server, &["exec", "p1", "--", "sh", "-c", "exit 3"], b"").await;
+    let (code, _, _) = kc
+        .run(&server, &["exec", "p1", "--", "sh", "-c", "exit 3"], b"")
+        .await;
     assert_eq!(code, 3);
 
-    let (code, out, _) = kc.run(&server, &["exec", "-i", "p1", "--", "cat"], b"hello\nworld\n").await;
+    let (code, out, _) = kc
+        .run(
+            &server,
+            &["exec", "-i", "p1", "--", "cat"],
+            b"hello\nworld\n",
+        )
+        .await;
     assert_eq!((code, out.as_str()), (0, "hello\nworld\n"));
 
-    let (code, out, _) = kc.run(&server, &["exec", "p1", "--", "vtysh", "-c", "show bgp json"], b"").await;
+    let (code, out, _) = kc
+        .run(
+            &server,
+            &["exec", "p1", "--", "vtysh", "-c", "show bgp json"],
+            b"",
+        )
+        .await;
     assert_eq!((code, out.as_str()), (0, r#"{"bgp": {"peers": 2}}"#));
 
     let (code, out, _) = kc.run(&server, &["exec", "p1", "--", "env"], b"").await;
     assert_eq!(code, 0);
-    assert!(out.contains("HOSTNAME=p1\n") && out.contains("FROM_SPEC=yes\n") && out.contains("GREETING=hello\n"), "{out}");
+    assert!(
+        out.contains("HOSTNAME=p1\n")
+            && out.contains("FROM_SPEC=yes\n")
+            && out.contains("GREETING=hello\n"),
+        "{out}"
+    );
 
-    let (code, _, err) = kc.run(&server, &["exec", "p1", "--", "nosuchcmd"], b"").await;
+    let (code, _, err) = kc
+        .run(&server, &["exec", "p1", "--", "nosuchcmd"], b"")
+        .await;
     assert_eq!(code, 1);
-    assert!(err.contains("exec: \"nosuchcmd\": executable file not found in $PATH"), "{err}");
+    assert!(
+        err.contains("exec: \"nosuchcmd\": executable file not found in $PATH"),
+        "{err}"
+    );
 
-    let (code, _, err) = kc.run(&server, &["exec", "p1", "-c", "nope", "--", "true"], b"").await;
+    let (code, _, err) = kc
+        .run(&server, &["exec", "p1", "-c", "nope", "--", "true"], b"")
+        .await;
     assert_ne!(code, 0);
-    assert!(err.contains("container nope is not valid for pod p1"), "{err}");
+    assert!(
+        err.contains("container nope is not valid for pod p1"),
+        "{err}"
+    );
 
-    let (code, _, err) = kc.run(&server, &["exec", "missing", "--", "true"], b"").await;
+    let (code, _, err) = kc
+        .run(&server, &["exec", "missing", "--", "true"], b"")
+        .await;
     assert_ne!(code, 0);
     assert!(err.contains("pods \"missing\" not found"), "{err}");
 
@@ -153,7 +192,8 @@ async fn kubectl_exec_stdout_exit_codes_stdin_and_errors() {
     assert!(exec
         .headers
         .iter()
-        .any(|(k, v)| k.eq_ignore_ascii_case("sec-websocket-protocol") && v.contains("v5.channel.k8s.io")));
+        .any(|(k, v)| k.eq_ignore_ascii_case("sec-websocket-protocol")
+            && v.contains("v5.channel.k8s.io")));
     no_live_sessions(&server).await;
 }
 
@@ -168,22 +208,37 @@ async fn kubectl_logs_tail_and_errors() {
     assert_eq!(out, "three\n");
     let (_, out, _) = kc.run(&server, &["logs", "p1", "--previous"], b"").await;
     assert_eq!(out, "crashed\n");
-    let (_, out, _) = kc.run(&server, &["logs", "p1", "--timestamps", "--tail=1"], b"").await;
+    let (_, out, _) = kc
+        .run(&server, &["logs", "p1", "--timestamps", "--tail=1"], b"")
+        .await;
     assert_eq!(out, "2025-01-01T00:00:00.000000000Z three\n");
-    let (_, out, _) = kc.run(&server, &["logs", "p1", "--limit-bytes=5"], b"").await;
+    let (_, out, _) = kc
+        .run(&server, &["logs", "p1", "--limit-bytes=5"], b"")
+        .await;
     assert_eq!(out, "one\nt");
 
     running_pod(&client, "two", &["a", "b"]).await;
     let (code, _, err) = kc.run(&server, &["logs", "two", "-c", "z"], b"").await;
     assert_ne!(code, 0);
-    assert!(err.contains("container z is not valid for pod two"), "{err}");
-    let (_, _, err) = kc.run(&server, &["logs", "two", "-c", "a", "--previous"], b"").await;
-    assert!(err.contains("previous terminated container \"a\" in pod \"two\" not found"), "{err}");
+    assert!(
+        err.contains("container z is not valid for pod two"),
+        "{err}"
+    );
+    let (_, _, err) = kc
+        .run(&server, &["logs", "two", "-c", "a", "--previous"], b"")
+        .await;
+    assert!(
+        err.contains("previous terminated container \"a\" in pod \"two\" not found"),
+        "{err}"
+    );
 
     // The API answer itself, for a multi-container pod without a name.
     let http = common::http_client(&server);
     let resp = http
-        .get(format!("{}/api/v1/namespaces/default/pods/two/log", server.url()))
+        .get(format!(
+            "{}/api/v1/namespaces/default/pods/two/log",
+            server.url()
+        ))
         .bearer_auth(server.token().unwrap_or_default())
         .send()
         .await
@@ -195,7 +250,10 @@ async fn kubectl_logs_tail_and_errors() {
         "a container name must be specified for pod two, choose one of: [a b]"
     );
     let resp = http
-        .get(format!("{}/api/v1/namespaces/default/pods/p1/log?tailLines=-1", server.url()))
+        .get(format!(
+            "{}/api/v1/namespaces/default/pods/p1/log?tailLines=-1",
+            server.url()
+        ))
         .bearer_auth(server.token().unwrap_or_default())
         .send()
         .await
@@ -211,18 +269,31 @@ async fn kubectl_cp_both_ways() {
     let dir = tempfile::tempdir().expect("dir");
     let local = dir.path().join("out.txt");
     let (code, _, err) = kc
-        .run(&server, &["cp", "default/p1:/data/in.txt", local.to_str().unwrap()], b"")
+        .run(
+            &server,
+            &["cp", "default/p1:/data/in.txt", local.to_str().unwrap()],
+            b"",
+        )
         .await;
     assert_eq!(code, 0, "{err}");
-    assert_eq!(std::fs::read_to_string(&local).expect("copied"), "file in pod\n");
+    assert_eq!(
+        std::fs::read_to_string(&local).expect("copied"),
+        "file in pod\n"
+    );
 
     let up = dir.path().join("up.txt");
     std::fs::write(&up, "from the host\n").expect("write");
     let (code, _, err) = kc
-        .run(&server, &["cp", up.to_str().unwrap(), "default/p1:/tmp/up.txt"], b"")
+        .run(
+            &server,
+            &["cp", up.to_str().unwrap(), "default/p1:/tmp/up.txt"],
+            b"",
+        )
         .await;
     assert_eq!(code, 0, "{err}");
-    let (code, out, _) = kc.run(&server, &["exec", "p1", "--", "cat", "/tmp/up.txt"], b"").await;
+    let (code, out, _) = kc
+        .run(&server, &["exec", "p1", "--", "cat", "/tmp/up.txt"], b"")
+        .await;
     assert_eq!((code, out.as_str()), (0, "from the host\n"));
     no_live_sessions(&server).await;
 }
@@ -257,11 +328,20 @@ async fn metallb_unknown_stream_id_reproduced() {
         }
     };
     let clean = run("2>/dev/null").await;
-    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
     assert!(String::from_utf8_lossy(&clean.stdout).contains("\"peers\": 2"));
     let merged = run("2>&1").await;
-    assert!(!merged.status.success(), "merged stderr must break the JSON");
-    let (_, _, err) = kc.run(&server, &["exec", "metallb", "--", "vtysh", "-c", "x"], b"").await;
+    assert!(
+        !merged.status.success(),
+        "merged stderr must break the JSON"
+    );
+    let (_, _, err) = kc
+        .run(&server, &["exec", "metallb", "--", "vtysh", "-c", "x"], b"")
+        .await;
     assert!(err.contains("Unknown stream"), "{err}");
 }
 
@@ -309,10 +389,17 @@ pf.close()
         .await
         .expect("python");
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(stdout.contains("OUT='hi\\n'"), "{stdout}");
     assert!(stdout.contains("RC=3"), "{stdout}");
-    assert!(stdout.contains("HTTP/1.1 200 OK") && stdout.contains("hello from p1"), "{stdout}");
+    assert!(
+        stdout.contains("HTTP/1.1 200 OK") && stdout.contains("hello from p1"),
+        "{stdout}"
+    );
 }
 
 #[tokio::test]
@@ -321,7 +408,11 @@ async fn kube_rs_exec() {
     running_pod(&client, "p1", &["main"]).await;
     let pods: Api<Pod> = Api::namespaced(client, "default");
     let mut p = pods
-        .exec("p1", vec!["echo", "hi"], &AttachParams::default().stderr(false))
+        .exec(
+            "p1",
+            vec!["echo", "hi"],
+            &AttachParams::default().stderr(false),
+        )
         .await
         .expect("exec");
     let mut out = String::new();
@@ -366,8 +457,9 @@ async fn raw_exec(server: &MockServer, query: &str, proto: &str) -> Result<RawWs
         "ws://{}/api/v1/namespaces/default/pods/p1/exec?{query}",
         server.address()
     );
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
-        .map_err(|e| e.to_string())?;
+    let mut req =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .map_err(|e| e.to_string())?;
     req.headers_mut()
         .insert("Sec-WebSocket-Protocol", proto.parse().expect("header"));
     let tcp = tokio::net::TcpStream::connect(server.address())
@@ -390,19 +482,29 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
     .await
     .expect("get");
     assert_eq!(resp.status().as_u16(), 400);
-    assert!(resp.text().await.unwrap_or_default().contains("Upgrade request required"));
+    assert!(resp
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Upgrade request required"));
     // No stream requested: the kubelet's plain-text 400.
-    let err = raw_exec(&server, "command=true", "v5.channel.k8s.io").await.unwrap_err();
+    let err = raw_exec(&server, "command=true", "v5.channel.k8s.io")
+        .await
+        .unwrap_err();
     assert!(err.contains("400"), "{err}");
     // An unknown subprotocol: 403.
-    let err = raw_exec(&server, "command=true&stdout=1", "v9.nope").await.unwrap_err();
+    let err = raw_exec(&server, "command=true&stdout=1", "v9.nope")
+        .await
+        .unwrap_err();
     assert!(err.contains("403"), "{err}");
 
     // A malformed v5 close signal: close code 1002.
     let mut ws = raw_exec(&server, "command=cat&stdin=1&stdout=1", "v5.channel.k8s.io")
         .await
         .expect("ws");
-    ws.send(Message::Binary(vec![255u8, 0, 1].into())).await.expect("send");
+    ws.send(Message::Binary(vec![255u8, 0, 1].into()))
+        .await
+        .expect("send");
     let code = close_code(&mut ws).await;
     assert_eq!(code, Some(1002));
 
@@ -415,9 +517,13 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
     assert_eq!(code, Some(1009));
 
     // base64.channel.k8s.io with a bad frame: 1002 too.
-    let mut ws = raw_exec(&server, "command=cat&stdin=1&stdout=1", "base64.channel.k8s.io")
-        .await
-        .expect("ws");
+    let mut ws = raw_exec(
+        &server,
+        "command=cat&stdin=1&stdout=1",
+        "base64.channel.k8s.io",
+    )
+    .await
+    .expect("ws");
     ws.send(Message::Text("0!!!".into())).await.expect("send");
     assert_eq!(close_code(&mut ws).await, Some(1002));
     no_live_sessions(&server).await;
@@ -516,7 +622,9 @@ containers:
     running_pod(&client, "p1", &["main"]).await;
 
     // One byte a frame, no exit status.
-    let mut ws = raw_exec(&server, "command=slow&stdout=1", "v4.channel.k8s.io").await.expect("ws");
+    let mut ws = raw_exec(&server, "command=slow&stdout=1", "v4.channel.k8s.io")
+        .await
+        .expect("ws");
     let mut frames = Vec::new();
     while let Some(Ok(m)) = ws.next().await {
         match m {
@@ -525,10 +633,15 @@ containers:
             _ => {}
         }
     }
-    assert_eq!(frames, vec![vec![1], vec![1, b'a'], vec![1, b'b'], vec![1, b'c']]);
+    assert_eq!(
+        frames,
+        vec![vec![1], vec![1, b'a'], vec![1, b'b'], vec![1, b'c']]
+    );
 
     // Reset after 4 bytes: no close frame, no status.
-    let mut ws = raw_exec(&server, "command=cut&stdout=1", "v4.channel.k8s.io").await.expect("ws");
+    let mut ws = raw_exec(&server, "command=cut&stdout=1", "v4.channel.k8s.io")
+        .await
+        .expect("ws");
     let mut out = Vec::new();
     let mut closed = false;
     while let Some(m) = ws.next().await {
@@ -543,7 +656,9 @@ containers:
     assert!(!closed);
 
     // Extra stderr, v1 protocol (channel.k8s.io): stderr on channel 2.
-    let mut ws = raw_exec(&server, "command=noisy&stdout=1&stderr=1", "channel.k8s.io").await.expect("ws");
+    let mut ws = raw_exec(&server, "command=noisy&stdout=1&stderr=1", "channel.k8s.io")
+        .await
+        .expect("ws");
     let mut err = Vec::new();
     while let Some(Ok(m)) = ws.next().await {
         match m {
@@ -555,7 +670,13 @@ containers:
     assert_eq!(err, b"warning: noisy\n");
 
     // base64 protocol carries stdout as text frames.
-    let mut ws = raw_exec(&server, "command=echo&command=b64&stdout=1", "base64.channel.k8s.io").await.expect("ws");
+    let mut ws = raw_exec(
+        &server,
+        "command=echo&command=b64&stdout=1",
+        "base64.channel.k8s.io",
+    )
+    .await
+    .expect("ws");
     let mut texts = Vec::new();
     while let Some(Ok(m)) = ws.next().await {
         match m {
@@ -567,9 +688,14 @@ containers:
     assert!(texts.contains(&"1YjY0Cg==".to_string()), "{texts:?}");
 
     // v1 error channel: the exit message as plain text.
-    let mut ws = raw_exec(&server, "command=false&stdout=1", "channel.k8s.io").await.expect("ws");
+    let mut ws = raw_exec(&server, "command=false&stdout=1", "channel.k8s.io")
+        .await
+        .expect("ws");
     let (_, status) = drain(&mut ws).await;
-    assert_eq!(status, "command terminated with non-zero exit code: error executing command [false], exit code 1");
+    assert_eq!(
+        status,
+        "command terminated with non-zero exit code: error executing command [false], exit code 1"
+    );
     no_live_sessions(&server).await;
 }
 
@@ -586,7 +712,11 @@ async fn bench_rows_are_produced() {
         .collect();
     assert_eq!(
         metrics,
-        vec![("round trip median", "ms"), ("round trip p99", "ms"), ("throughput", "MB/s")]
+        vec![
+            ("round trip median", "ms"),
+            ("round trip p99", "ms"),
+            ("throughput", "MB/s")
+        ]
     );
     assert!(report.rows.iter().all(|r| r.value > 0.0));
 }
