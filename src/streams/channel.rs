@@ -37,6 +37,8 @@ pub const EXEC_PROTOCOLS: &[Protocol] = &[
 
 /// Port-forward subprotocols (`cri-streaming/.../portforward/websocket.go`).
 pub const PORTFORWARD_PROTOCOLS: &[Protocol] = &[
+    // kubectl >= 1.30: SPDY tunnelled in the WebSocket (`spdy.rs`).
+    p(super::spdy::TUNNEL_PROTOCOL, false, false, false),
     p("v4.channel.k8s.io", false, false, false),
     p("v4.base64.channel.k8s.io", true, false, false),
     p("portforward.k8s.io", false, false, false),

@@ -127,9 +127,21 @@ pub fn prepare(
         // x/net/websocket: a bad handshake is a 400 with no body.
         return Err(Reject::Text(400, String::new()));
     }
+    let table = match kind {
+        Kind::PortForward => channel::PORTFORWARD_PROTOCOLS,
+        _ => channel::EXEC_PROTOCOLS,
+    };
+    let offered = channel::offered(&header_values(req, "sec-websocket-protocol"));
+    let proto = channel::negotiate(&offered, table).ok_or_else(|| {
+        let names: Vec<&str> = table.iter().map(|p| p.name).collect();
+        tracing::debug!("{}", errors::protocols_not_supported(&offered, &names));
+        Reject::Text(403, String::new())
+    })?;
     let mut opts = Options::default();
     let mut ports = Vec::new();
     match kind {
+        // The SPDY tunnel names its ports in stream headers.
+        Kind::PortForward if proto.name == super::spdy::TUNNEL_PROTOCOL => {}
         Kind::PortForward => {
             ports =
                 super::portforward::parse_ports(&req.query).map_err(|t| Reject::Text(400, t))?;
@@ -144,16 +156,6 @@ pub fn prepare(
             }
         }
     }
-    let table = match kind {
-        Kind::PortForward => channel::PORTFORWARD_PROTOCOLS,
-        _ => channel::EXEC_PROTOCOLS,
-    };
-    let offered = channel::offered(&header_values(req, "sec-websocket-protocol"));
-    let proto = channel::negotiate(&offered, table).ok_or_else(|| {
-        let names: Vec<&str> = table.iter().map(|p| p.name).collect();
-        tracing::debug!("{}", errors::protocols_not_supported(&offered, &names));
-        Reject::Text(403, String::new())
-    })?;
     if streams.live_sessions() >= streams.max_sessions {
         return Err(errors::too_many_sessions().into());
     }
@@ -227,6 +229,9 @@ impl Prepared {
             )
             .await;
             match self.kind {
+                Kind::PortForward if self.proto.name == super::spdy::TUNNEL_PROTOCOL => {
+                    super::spdy::run(ws, &self, &streams).await
+                }
                 Kind::PortForward => super::portforward::run(ws, &self, &streams).await,
                 _ => run(ws, self, &streams).await,
             }

@@ -7,9 +7,10 @@
 //! `pkg/registry/core/pod/strategy.go` (`ExecLocation`, `LogLocation`,
 //! `validateContainer`), the apiserver's WebSocket translator
 //! (`apiserver/pkg/util/proxy`), and the kubelet's streaming server
-//! (`cri-streaming/pkg/streaming`). SPDY/3.1 is refused (see
-//! [`errors::spdy_unsupported`]): kubectl >= 1.31 and the client libraries
-//! speak WebSocket.
+//! (`cri-streaming/pkg/streaming`). Plain SPDY/3.1 upgrades are refused
+//! (see [`errors::spdy_unsupported`]): kubectl >= 1.31 and the client
+//! libraries speak WebSocket; kubectl's port-forward SPDY-in-WebSocket
+//! tunnel is served by [`spdy`].
 //!
 //! Entry points: [`try_upgrade`] (called by the HTTP layer before a body is
 //! read) and [`logs::serve`] (from the `log` subresource).
@@ -21,6 +22,7 @@ pub mod logs;
 pub mod portforward;
 pub mod process;
 pub mod script;
+pub mod spdy;
 mod tar;
 pub mod vfs;
 

@@ -48,10 +48,38 @@ pub fn parse_ports(q: &RawQuery) -> Result<Vec<u16>, String> {
 
 /// The kubelet's error-channel text when nothing listens on a port
 /// (UNVERIFIED: containerd's text, shortened).
-fn refused(port: u16, uid: &str) -> String {
+pub(crate) fn refused(port: u16, uid: &str) -> String {
     format!(
         "error forwarding port {port} to pod {uid}, uid : failed to connect to localhost:{port} inside namespace: connection refused"
     )
+}
+
+/// The listener the script puts on a pod port. A port-forward names no
+/// container: any entry selecting the pod (namespace, name, labels) may
+/// declare the port.
+pub(crate) fn listener_for(streams: &Streams, pod: &super::PodView, port: u16) -> Option<Listener> {
+    let script = streams.script();
+    let found = script
+        .containers
+        .iter()
+        .filter(|e| {
+            e.selector
+                .namespace
+                .as_deref()
+                .is_none_or(|n| n == pod.namespace)
+                && e.selector
+                    .pod
+                    .as_deref()
+                    .is_none_or(|g| super::script::glob_match(g, &pod.name))
+                && e.selector
+                    .labels
+                    .iter()
+                    .all(|(k, v)| pod.labels.get(k).and_then(|x| x.as_str()) == Some(v.as_str()))
+        })
+        .flat_map(|e| e.ports.iter())
+        .find(|r| r.port == port)
+        .map(|r| r.listener.clone());
+    found
 }
 
 /// One port-forward session.
@@ -63,30 +91,6 @@ where
 {
     let proto: Protocol = p.proto;
     let (mut sink, mut source) = ws.split();
-    let script = streams.script();
-    let listener_for = |port: u16| {
-        // A port-forward names no container: any container's entry may
-        // declare the port.
-        script
-            .containers
-            .iter()
-            .filter(|e| {
-                e.selector
-                    .namespace
-                    .as_deref()
-                    .is_none_or(|n| n == p.pod.namespace)
-                    && e.selector
-                        .pod
-                        .as_deref()
-                        .is_none_or(|g| super::script::glob_match(g, &p.pod.name))
-                    && e.selector.labels.iter().all(|(k, v)| {
-                        p.pod.labels.get(k).and_then(|x| x.as_str()) == Some(v.as_str())
-                    })
-            })
-            .flat_map(|e| e.ports.iter())
-            .find(|r| r.port == port)
-            .map(|r| r.listener.clone())
-    };
     // Frames from listeners to the client: (channel, bytes).
     let (out_tx, mut out_rx) = mpsc::channel::<(u8, Bytes)>(32);
     let mut inputs: Vec<Option<mpsc::Sender<Bytes>>> = Vec::new();
@@ -102,7 +106,7 @@ where
         let (in_tx, in_rx) = mpsc::channel::<Bytes>(16);
         inputs.push(Some(in_tx));
         let out = out_tx.clone();
-        match listener_for(port) {
+        match listener_for(streams, &p.pod, port) {
             Some(l) => {
                 tasks.spawn(serve_port(l, data_ch, in_rx, out));
             }
@@ -165,7 +169,7 @@ fn reason(code: u16) -> &'static str {
         .unwrap_or("Unknown")
 }
 
-async fn serve_port(
+pub(crate) async fn serve_port(
     l: Listener,
     ch: u8,
     mut input: mpsc::Receiver<Bytes>,

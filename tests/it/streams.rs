@@ -732,3 +732,68 @@ async fn bench_full() {
         .expect("stream bench");
     println!("{}", report.table());
 }
+
+/// `kubectl port-forward` (SPDY tunnelled in a WebSocket) carrying an
+/// HTTP request to the script's listener, and an echo port.
+#[tokio::test]
+async fn kubectl_port_forward_carries_http() {
+    let Some(kc) = Kc::new() else { return };
+    let (server, client) = server().await;
+    running_pod(&client, "p1", &["main"]).await;
+    let mut c = common::kubectl_command(&kc.bin, &server, kc.cache.path(), false);
+    c.args(["port-forward", "pod/p1", ":80", ":7"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("kubectl port-forward");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = tokio::io::BufReader::new(stdout);
+    let mut ports = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ports.len() < 2 {
+        assert!(Instant::now() < deadline, "no Forwarding lines");
+        let mut line = String::new();
+        let n = tokio::time::timeout(
+            Duration::from_secs(30),
+            tokio::io::AsyncBufReadExt::read_line(&mut lines, &mut line),
+        )
+        .await
+        .expect("line in time")
+        .expect("read");
+        assert!(n > 0, "kubectl port-forward ended early");
+        // "Forwarding from 127.0.0.1:PORT -> 80"
+        if let Some(rest) = line.strip_prefix("Forwarding from 127.0.0.1:") {
+            let (local, remote) = rest.trim().split_once(" -> ").expect("arrow");
+            ports.push((local.parse::<u16>().expect("port"), remote.to_string()));
+        }
+    }
+    let http_port = ports.iter().find(|(_, r)| r == "80").expect("80").0;
+    let body = reqwest::get(format!("http://127.0.0.1:{http_port}/"))
+        .await
+        .expect("GET through the tunnel")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(body, "hello from p1\n");
+    // A second connection over the same tunnel.
+    let body = reqwest::get(format!("http://127.0.0.1:{http_port}/again"))
+        .await
+        .expect("second GET")
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(body, "hello from p1\n");
+    let echo_port = ports.iter().find(|(_, r)| r == "7").expect("7").0;
+    let mut s = tokio::net::TcpStream::connect(("127.0.0.1", echo_port))
+        .await
+        .expect("connect");
+    s.write_all(b"ping\n").await.expect("write");
+    let mut got = [0u8; 5];
+    tokio::time::timeout(Duration::from_secs(10), s.read_exact(&mut got))
+        .await
+        .expect("echo in time")
+        .expect("read");
+    assert_eq!(&got, b"ping\n");
+    drop(s);
+    let _ = child.kill().await;
+    no_live_sessions(&server).await;
+}
