@@ -28,6 +28,14 @@ containers:
     exec:
       - command: [vtysh, -c, "show bgp json"]
         stdout: '{"bgp": {"peers": 2}}'
+  - match: {pod: "att"}
+    logs:
+      follow: [{text: "main says hi"}]
+  - match: {pod: "follower"}
+    logs:
+      lines: ["a"]
+      follow: [{text: "b", repeat: 2, delayMs: 5}]
+      endAfterFollow: true
   - match: {pod: "metallb"}
     faults: {unknownStream: 4}
     exec:
@@ -795,5 +803,69 @@ async fn kubectl_port_forward_carries_http() {
     assert_eq!(&got, b"ping\n");
     drop(s);
     let _ = child.kill().await;
+    no_live_sessions(&server).await;
+}
+
+#[tokio::test]
+async fn kubectl_attach_and_logs_follow() {
+    let Some(kc) = Kc::new() else { return };
+    let (server, client) = server().await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let pod: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "att"},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "main", "image": "busybox", "stdin": true}]},
+    }))
+    .expect("pod");
+    pods.create(&PostParams::default(), &pod)
+        .await
+        .expect("create");
+    pods.patch_status(
+        "att",
+        &PatchParams::default(),
+        &Patch::Merge(serde_json::json!({"status": {"phase": "Running"}})),
+    )
+    .await
+    .expect("status");
+    let (code, out, err) = kc.run(&server, &["attach", "-i", "att"], b"hello\n").await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("main says hi\n") && out.contains("hello\n"),
+        "{out}"
+    );
+
+    running_pod(&client, "follower", &["main"]).await;
+    let (code, out, err) = kc.run(&server, &["logs", "-f", "follower"], b"").await;
+    assert_eq!((code, out.as_str()), (0, "a\nb\nb\n"), "{err}");
+    no_live_sessions(&server).await;
+}
+
+#[tokio::test]
+async fn tty_sessions_translate_newlines() {
+    let server = plain_server().await;
+    let mut ws = raw_exec(
+        &server,
+        "command=echo&command=hi&stdout=1&stderr=1&tty=1",
+        "v5.channel.k8s.io",
+    )
+    .await
+    .expect("ws");
+    let (out, status) = drain(&mut ws).await;
+    assert_eq!(out, b"hi\r\n");
+    assert_eq!(status, r#"{"metadata":{},"status":"Success"}"#);
+    // Exit codes over v5 carry the apiserver translator's message.
+    let mut ws = raw_exec(
+        &server,
+        "command=sh&command=-c&command=exit%205&stdout=1",
+        "v5.channel.k8s.io",
+    )
+    .await
+    .expect("ws");
+    let (_, status) = drain(&mut ws).await;
+    let v: serde_json::Value = serde_json::from_str(&status).expect("status json");
+    assert_eq!(
+        v["message"],
+        "command terminated with non-zero exit code: command terminated with exit code 5"
+    );
+    assert_eq!(v["details"]["causes"][0]["message"], "5");
     no_live_sessions(&server).await;
 }
