@@ -495,6 +495,48 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
         .await
         .unwrap_or_default()
         .contains("Upgrade request required"));
+    // SPDY/3.1 is refused with a Status clients print after "unable to
+    // upgrade connection:".
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "http://{}/api/v1/namespaces/default/pods/p1/exec?command=true&stdout=1",
+            server.address()
+        ))
+        .header("Connection", "Upgrade")
+        .header("Upgrade", "SPDY/3.1")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(resp.status().as_u16(), 400);
+    let body: serde_json::Value = resp.json().await.expect("status");
+    assert!(body["message"].as_str().unwrap_or("").contains("SPDY/3.1 is not implemented"));
+    // A pod that is not running: the kubelet's 500.
+    let client = common::client_for(&server).await;
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    let pending: Pod = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "pending"},
+        "spec": {"nodeName": "node-1", "containers": [{"name": "main", "image": "busybox"}]},
+    }))
+    .expect("pod");
+    pods.create(&PostParams::default(), &pending).await.expect("create");
+    let url = format!(
+        "ws://{}/api/v1/namespaces/default/pods/pending/exec?command=true&stdout=1",
+        server.address()
+    );
+    let err = tokio_tungstenite::client_async(
+        url,
+        tokio::net::TcpStream::connect(server.address()).await.expect("tcp"),
+    )
+    .await
+    .unwrap_err();
+    match err {
+        tokio_tungstenite::tungstenite::Error::Http(resp) => {
+            assert_eq!(resp.status().as_u16(), 500);
+            let body = resp.body().clone().unwrap_or_default();
+            assert_eq!(String::from_utf8_lossy(&body), "container not found (\"main\")");
+        }
+        e => panic!("expected an HTTP refusal, got {e}"),
+    }
     // No stream requested: the kubelet's plain-text 400.
     let err = raw_exec(&server, "command=true", "v5.channel.k8s.io")
         .await
