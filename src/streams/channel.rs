@@ -56,6 +56,10 @@ const fn p(name: &'static str, base64: bool, json_status: bool, close_signal: bo
     }
 }
 
+/// Plain SPDY/3.1 port-forward (not a WebSocket subprotocol: negotiated
+/// through `X-Stream-Protocol-Version`).
+pub const SPDY_PORTFORWARD: Protocol = p("portforward.k8s.io", false, false, false);
+
 /// No subprotocol offered: binary, plain-text errors (the `""` entry).
 pub const NONE: Protocol = p("", false, false, false);
 

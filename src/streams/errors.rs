@@ -41,12 +41,13 @@ pub fn upgrade_required() -> ApiError {
     ApiError::bad_request("Upgrade request required")
 }
 
-/// kubemock's own answer to `Upgrade: SPDY/3.1` (not a Kubernetes text:
-/// kubemock speaks only the WebSocket protocols). Clients print
+/// kubemock's own answer to `Upgrade: SPDY/3.1` for exec and attach (not
+/// a Kubernetes text: kubemock serves them over WebSocket; plain SPDY is
+/// served for port-forward only). Clients print
 /// `unable to upgrade connection: <this message>`.
 pub fn spdy_unsupported() -> ApiError {
     ApiError::bad_request(
-        "kubemock serves exec, attach and port-forward over WebSocket only (SPDY/3.1 is not implemented); use kubectl >= 1.31 or a WebSocket client",
+        "kubemock serves exec and attach over WebSocket only (SPDY/3.1 is not implemented for them); use kubectl >= 1.31 or a WebSocket client",
     )
 }
 

@@ -117,6 +117,22 @@ pub fn prepare(
         .flat_map(|v| v.split(','))
         .any(|t| t.trim().eq_ignore_ascii_case("upgrade"));
     if upgrade.to_ascii_lowercase().starts_with("spdy/") && connection_upgrade {
+        let portforward_v1 = header_values(req, "x-stream-protocol-version")
+            .iter()
+            .flat_map(|v| v.split(','))
+            .any(|v| v.trim() == "portforward.k8s.io");
+        if kind == Kind::PortForward && upgrade.eq_ignore_ascii_case("SPDY/3.1") && portforward_v1 {
+            return Ok(Prepared {
+                kind,
+                proto: channel::SPDY_PORTFORWARD,
+                opts: Options::default(),
+                pod,
+                container,
+                ports: Vec::new(),
+                key: String::new(),
+                shutdown: state.shutdown.clone(),
+            });
+        }
         return Err(errors::spdy_unsupported().into());
     }
     if !upgrade.eq_ignore_ascii_case("websocket") || !connection_upgrade {
@@ -188,6 +204,30 @@ impl Prepared {
             ));
         };
         let on_upgrade = hyper::upgrade::on(req);
+        if self.proto == channel::SPDY_PORTFORWARD {
+            let mut resp = Response::new(axum::body::Body::empty());
+            *resp.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
+            let h = resp.headers_mut();
+            h.insert(
+                http::header::UPGRADE,
+                http::HeaderValue::from_static("SPDY/3.1"),
+            );
+            h.insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("Upgrade"),
+            );
+            h.insert(
+                "X-Stream-Protocol-Version",
+                http::HeaderValue::from_static("portforward.k8s.io"),
+            );
+            tokio::spawn(async move {
+                let _guard: SessionGuard = guard;
+                if let Ok(upgraded) = on_upgrade.await {
+                    super::spdy::run_raw(TokioIo::new(upgraded), &self, &streams).await;
+                }
+            });
+            return resp;
+        }
         let accept =
             tokio_tungstenite::tungstenite::handshake::derive_accept_key(self.key.as_bytes());
         let mut resp = Response::new(axum::body::Body::empty());

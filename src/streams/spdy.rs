@@ -254,7 +254,43 @@ where
         + futures::Sink<Message>
         + Unpin,
 {
-    let (mut sink, mut source) = ws.split();
+    let (sink, source) = ws.split();
+    session(sink, source, p, streams).await
+}
+
+/// Plain SPDY/3.1 (`Upgrade: SPDY/3.1`, `X-Stream-Protocol-Version:
+/// portforward.k8s.io`: kubectl's fallback and client-go before 1.30): the
+/// same session over the raw upgraded connection, each read a message.
+pub(crate) async fn run_raw<IO>(io: IO, p: &Prepared, streams: &Arc<Streams>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (r, w) = tokio::io::split(io);
+    let source = futures::stream::unfold(r, |mut r| async move {
+        let mut b = vec![0u8; 32 * 1024];
+        match r.read(&mut b).await {
+            Ok(0) | Err(_) => None,
+            Ok(n) => {
+                b.truncate(n);
+                Some((Ok(Message::Binary(b.into())), r))
+            }
+        }
+    });
+    let sink = futures::sink::unfold(w, |mut w, m: Message| async move {
+        if let Message::Binary(b) = m {
+            w.write_all(&b).await?;
+        }
+        Ok::<_, std::io::Error>(w)
+    });
+    session(Box::pin(sink), Box::pin(source), p, streams).await
+}
+
+async fn session<Si, St>(mut sink: Si, mut source: St, p: &Prepared, streams: &Arc<Streams>)
+where
+    Si: futures::Sink<Message> + Unpin,
+    St: futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut framer = Framer::default();
     let mut buf: Vec<u8> = Vec::new();
     let mut pairs: HashMap<String, Pair> = HashMap::new();

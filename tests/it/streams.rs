@@ -509,7 +509,10 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
         .expect("post");
     assert_eq!(resp.status().as_u16(), 400);
     let body: serde_json::Value = resp.json().await.expect("status");
-    assert!(body["message"].as_str().unwrap_or("").contains("SPDY/3.1 is not implemented"));
+    assert!(body["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("SPDY/3.1 is not implemented"));
     // A pod that is not running: the kubelet's 500.
     let client = common::client_for(&server).await;
     let pods: Api<Pod> = Api::namespaced(client, "default");
@@ -518,14 +521,18 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
         "spec": {"nodeName": "node-1", "containers": [{"name": "main", "image": "busybox"}]},
     }))
     .expect("pod");
-    pods.create(&PostParams::default(), &pending).await.expect("create");
+    pods.create(&PostParams::default(), &pending)
+        .await
+        .expect("create");
     let url = format!(
         "ws://{}/api/v1/namespaces/default/pods/pending/exec?command=true&stdout=1",
         server.address()
     );
     let err = tokio_tungstenite::client_async(
         url,
-        tokio::net::TcpStream::connect(server.address()).await.expect("tcp"),
+        tokio::net::TcpStream::connect(server.address())
+            .await
+            .expect("tcp"),
     )
     .await
     .unwrap_err();
@@ -533,7 +540,10 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
         tokio_tungstenite::tungstenite::Error::Http(resp) => {
             assert_eq!(resp.status().as_u16(), 500);
             let body = resp.body().clone().unwrap_or_default();
-            assert_eq!(String::from_utf8_lossy(&body), "container not found (\"main\")");
+            assert_eq!(
+                String::from_utf8_lossy(&body),
+                "container not found (\"main\")"
+            );
         }
         e => panic!("expected an HTTP refusal, got {e}"),
     }
@@ -787,10 +797,24 @@ async fn bench_full() {
 /// HTTP request to the script's listener, and an echo port.
 #[tokio::test]
 async fn kubectl_port_forward_carries_http() {
+    port_forward_case(true).await;
+}
+
+/// The same over plain SPDY/3.1 (kubectl's fallback, client-go < 1.30).
+#[tokio::test]
+async fn kubectl_port_forward_over_plain_spdy() {
+    port_forward_case(false).await;
+}
+
+async fn port_forward_case(websockets: bool) {
     let Some(kc) = Kc::new() else { return };
     let (server, client) = server().await;
     running_pod(&client, "p1", &["main"]).await;
     let mut c = common::kubectl_command(&kc.bin, &server, kc.cache.path(), false);
+    c.env(
+        "KUBECTL_PORT_FORWARD_WEBSOCKETS",
+        if websockets { "true" } else { "false" },
+    );
     c.args(["port-forward", "pod/p1", ":80", ":7"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -846,6 +870,21 @@ async fn kubectl_port_forward_carries_http() {
     drop(s);
     let _ = child.kill().await;
     no_live_sessions(&server).await;
+    let upgrade = server
+        .recording()
+        .into_iter()
+        .find(|r| r.path.ends_with("/pods/p1/portforward"))
+        .expect("port-forward recorded");
+    let offered: Vec<String> = upgrade
+        .headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("upgrade"))
+        .map(|(_, v)| v.to_ascii_lowercase())
+        .collect();
+    assert_eq!(
+        offered,
+        vec![if websockets { "websocket" } else { "spdy/3.1" }]
+    );
 }
 
 #[tokio::test]
