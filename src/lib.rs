@@ -15,7 +15,8 @@
 //! - [`bench`]: `kubemock bench`, the benchmark harness;
 //! - [`conformance`]: `kubemock conformance`, the conformance suite;
 //! - [`fuzzing`]: fuzz targets of the request parsers and `kubemock fuzz`;
-//! - [`cli`]: the `kubemock` command line.
+//! - [`cli`]: the `kubemock` command line;
+//! - [`streams`]: exec, attach, port-forward and logs, from process scripts.
 //!
 //! ```no_run
 //! # async fn demo() {
@@ -37,5 +38,6 @@ pub mod record;
 pub mod registry;
 pub mod server;
 pub mod store;
+pub mod streams;
 
 pub use server::{MockServer, MockServerBuilder, TlsMode};

@@ -161,6 +161,9 @@ pub(crate) async fn handle(
     if rr.path.subresource.as_deref() == Some("binding") {
         return verbs::binding::bind(&rr).await;
     }
+    if rr.path.subresource.as_deref() == Some("log") {
+        return verbs::subresource::log(&rr);
+    }
     match verb {
         Verb::Get => verbs::read::get(&rr).await,
         Verb::List | Verb::Watch => list_or_watch(&rr, verb).await,

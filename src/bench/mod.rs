@@ -12,6 +12,7 @@
 //! the same GETs without the flood).
 
 mod cluster;
+pub mod streams;
 pub mod target;
 
 use anyhow::{bail, Context, Result};
@@ -258,6 +259,7 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         fanout(&endpoint, &ns, &run, &mut report).await?;
     }
     cluster::run(&opts, &mut report).await?;
+    streams::run(&opts, &mut report).await?;
     if opts.against.is_some() {
         for ns in &namespaces {
             let _ = endpoint

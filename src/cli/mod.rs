@@ -230,6 +230,10 @@ pub struct ServeArgs {
     /// Node addresses.
     #[arg(long, default_value = "172.18.0.0/16")]
     pub node_cidr: String,
+    /// Process script (YAML): what containers do for exec, attach, logs
+    /// and port-forward (see `streams::script`).
+    #[arg(long)]
+    pub scripts: Option<PathBuf>,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -305,6 +309,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         read_header: std::time::Duration::from_secs(args.read_header_timeout),
         idle: std::time::Duration::from_secs(args.idle_timeout),
     });
+    if let Some(f) = &args.scripts {
+        b = b.scripts(crate::streams::Script::load(f).map_err(anyhow::Error::msg)?);
+    }
     b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
         (true, _, _) => TlsMode::InsecureHttp,
         (false, Some(cert), Some(key)) => TlsMode::Files { cert, key },

@@ -67,7 +67,11 @@ pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
     }
 }
 
-async fn dispatch(State(state): State<Arc<ApiState>>, req: Request) -> Response {
+async fn dispatch(State(state): State<Arc<ApiState>>, mut req: Request) -> Response {
+    // exec, attach, port-forward: answered (and upgraded) before any body is read.
+    if let Some(resp) = crate::streams::try_upgrade(&state, &mut req) {
+        return resp;
+    }
     let (parts, body) = req.into_parts();
     let mut api_req = ApiRequest {
         method: parts.method,

@@ -70,6 +70,7 @@ struct ClusterOptions {
     lifecycle: Option<crate::cluster::Lifecycle>,
     pod_cidr: Option<String>,
     node_cidr: Option<String>,
+    scripts: crate::streams::Script,
 }
 
 impl Default for MockServerBuilder {
@@ -87,6 +88,7 @@ impl Default for MockServerBuilder {
             expectations: Vec::new(),
             connection_timeouts: Default::default(),
             cluster: ClusterOptions::default(),
+            scripts: crate::streams::Script::default(),
         }
     }
 }
@@ -249,6 +251,13 @@ impl MockServerBuilder {
         Ok(c)
     }
 
+    /// The process script: what containers do for exec, attach, logs and
+    /// port-forward (`--scripts FILE`).
+    pub fn scripts(mut self, script: crate::streams::Script) -> Self {
+        self.scripts = script;
+        self
+    }
+
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
         let mut cluster_config = self.cluster_config()?;
@@ -299,6 +308,10 @@ impl MockServerBuilder {
             server_address: RwLock::new(String::new()),
             shutdown: shutdown_rx.clone(),
         });
+        crate::streams::install(
+            &state,
+            Arc::new(crate::streams::Streams::new(self.scripts.clone())),
+        );
         for ns in DEFAULT_NAMESPACES {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             fixtures::create(&state, &obj)
@@ -452,6 +465,11 @@ impl MockServer {
     /// The API state (registry, store, profile).
     pub fn state(&self) -> &Arc<ApiState> {
         &self.state
+    }
+
+    /// Exec, attach, port-forward and log state (script, live sessions).
+    pub fn streams(&self) -> Arc<crate::streams::Streams> {
+        crate::streams::for_state(&self.state)
     }
 
     /// The recording and expectations of this server.

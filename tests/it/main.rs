@@ -20,5 +20,6 @@ mod patch;
 mod profiles;
 mod protobuf;
 mod record;
+mod streams;
 mod watch_clients;
 mod hostile;

@@ -294,6 +294,11 @@ pub(crate) async fn scale(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
     respond(rr, Endpoint::Write, &body)
 }
 
+/// GET of `pods/NAME/log`: the container's log (`crate::streams::logs`).
+pub(crate) fn log(rr: &ResourceRequest<'_>) -> Result<ApiResponse> {
+    crate::streams::logs::serve(rr.state, rr.namespace(), rr.name(), &rr.req.query)
+}
+
 /// The Go kind a subresource body decodes into (`Scale` for `/scale`, the
 /// resource's own kind for `/status`).
 fn sub_kind<'a>(def: &'a crate::registry::ResourceDef, sub: Option<&str>) -> &'a str {
