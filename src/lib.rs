@@ -7,6 +7,7 @@
 //! - [`meta`]: Kubernetes meta types (`Status`, timestamps);
 //! - [`api`]: Kubernetes API semantics (request paths, options, negotiation,
 //!   selectors, tables, discovery, the verbs), free of HTTP framework types;
+//! - [`auth`]: authentication, RBAC, impersonation, reviews, ServiceAccount tokens;
 //! - [`http`]: the HTTP layer (filters: Audit-Id, auth, Cache-Control, gzip);
 //! - [`record`]: recording what clients send, expectations, verification;
 //! - [`server`]: binding, TLS, kubeconfig, fixtures; [`MockServer`] for tests;
@@ -22,6 +23,7 @@
 //! ```
 
 pub mod api;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod conformance;

@@ -158,6 +158,19 @@ pub struct ServeArgs {
     /// Answer requests no expectation matches with 400 and the diff.
     #[arg(long)]
     pub enforce_expectations: bool,
+    /// Static bearer tokens, kube-apiserver's CSV format: token,user,uid,"group1,group2".
+    #[arg(long)]
+    pub token_auth_file: Option<PathBuf>,
+    /// Requests without credentials run as system:anonymous (false: 401).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_auth: bool,
+    /// RBAC (default) or AlwaysAllow.
+    #[arg(long, default_value = "RBAC")]
+    pub authorization_mode: crate::auth::AuthorizationMode,
+    /// An extra user NAME:GROUP,... with a client-certificate kubeconfig
+    /// written beside the admin one (<kubeconfig>-<name>); repeatable.
+    #[arg(long = "user")]
+    pub users: Vec<crate::auth::UserSpec>,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -217,6 +230,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
     for f in &args.expect {
         let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
         b = b.expectations(file);
+    }
+    if let Some(f) = args.token_auth_file {
+        b = b.token_auth_file(f);
+    }
+    b = b
+        .anonymous_auth(args.anonymous_auth)
+        .authorization_mode(args.authorization_mode);
+    for u in args.users {
+        b = b.user(u);
     }
     b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
         (true, _, _) => TlsMode::InsecureHttp,

@@ -57,6 +57,7 @@ pub struct MockServerBuilder {
     watch_history: usize,
     record: crate::record::RecorderConfig,
     expectations: Vec<crate::record::ExpectationFile>,
+    auth: crate::auth::AuthOptions,
 }
 
 impl Default for MockServerBuilder {
@@ -72,6 +73,7 @@ impl Default for MockServerBuilder {
             watch_history: StoreConfig::default().history_limit,
             record: crate::record::RecorderConfig::default(),
             expectations: Vec::new(),
+            auth: crate::auth::AuthOptions::default(),
         }
     }
 }
@@ -143,6 +145,31 @@ impl MockServerBuilder {
         self
     }
 
+    /// Static bearer tokens in kube-apiserver's CSV format
+    /// (`--token-auth-file`: `token,user,uid,"group1,group2"`).
+    pub fn token_auth_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.auth.token_auth_file = Some(path.into());
+        self
+    }
+    /// Whether requests without credentials run as `system:anonymous`
+    /// (`--anonymous-auth`, default true as kube-apiserver) or get 401.
+    pub fn anonymous_auth(mut self, on: bool) -> Self {
+        self.auth.anonymous = on;
+        self
+    }
+    /// `--authorization-mode` (default RBAC).
+    pub fn authorization_mode(mut self, mode: crate::auth::AuthorizationMode) -> Self {
+        self.auth.mode = mode;
+        self
+    }
+    /// An extra user with a client-certificate kubeconfig written next to
+    /// the admin one (`--user NAME:GROUP,...`); see
+    /// [`MockServer::user_kubeconfig_path`].
+    pub fn user(mut self, user: crate::auth::UserSpec) -> Self {
+        self.auth.users.push(user);
+        self
+    }
+
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
         let profile = match &self.emulate_version {
@@ -192,14 +219,24 @@ impl MockServerBuilder {
             server_address: RwLock::new(String::new()),
             shutdown: shutdown_rx.clone(),
         });
+        if insecure && !self.auth.users.is_empty() {
+            return Err(anyhow!("--user needs TLS (client certificates); drop --insecure-http"));
+        }
+        let auth = Arc::new(crate::auth::Auth::new(
+            Arc::clone(&state),
+            token.as_deref(),
+            &self.auth,
+        )?);
         for ns in DEFAULT_NAMESPACES {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             fixtures::create(&state, &obj)
                 .await
                 .map_err(|e| anyhow!("creating namespace {ns}: {e}"))?;
         }
+        crate::auth::policy::bootstrap(&state).await?;
         fixtures::apply(&state, &fixtures).await?;
         state.store.start_history();
+        crate::auth::policy::spawn_aggregation(Arc::clone(&state));
 
         let listener = TcpListener::bind(self.listen)
             .await
@@ -232,6 +269,7 @@ impl MockServerBuilder {
             HttpConfig {
                 token: token.clone(),
                 control: Some(control),
+                auth: Some(Arc::clone(&auth)),
             },
         );
         let serve = tokio::spawn(accept_loop(listener, acceptor, app, shutdown_rx));
@@ -249,6 +287,16 @@ impl MockServerBuilder {
             }
         };
         kubeconfig::write_atomic(&kubeconfig_path, &kubeconfig)?;
+        let mut user_kubeconfigs = Vec::new();
+        if let Some(m) = &tls {
+            for u in &self.auth.users {
+                let (cert, key) = m.client_ca.issue(&u.name, &u.groups)?;
+                let text = kubeconfig::render_client_cert(&url, &m.ca_pem, &cert, &key);
+                let path = kubeconfig::user_path(&kubeconfig_path, &u.name);
+                kubeconfig::write_atomic(&path, &text)?;
+                user_kubeconfigs.push((u.name.clone(), path));
+            }
+        }
         Ok(MockServer {
             url,
             addr,
@@ -262,6 +310,8 @@ impl MockServerBuilder {
             _tempdir: tempdir,
             recorder,
             verify_on_drop: false,
+            auth,
+            user_kubeconfigs,
         })
     }
 }
@@ -286,6 +336,8 @@ pub struct MockServer {
     _tempdir: Option<tempfile::TempDir>,
     recorder: Arc<crate::record::Recorder>,
     verify_on_drop: bool,
+    auth: Arc<crate::auth::Auth>,
+    user_kubeconfigs: Vec<(String, PathBuf)>,
 }
 
 impl MockServer {
@@ -333,6 +385,19 @@ impl MockServer {
     /// The API state (registry, store, profile).
     pub fn state(&self) -> &Arc<ApiState> {
         &self.state
+    }
+
+    /// Authentication and authorization (the ServiceAccount token signer,
+    /// the authorizer).
+    pub fn auth(&self) -> &Arc<crate::auth::Auth> {
+        &self.auth
+    }
+    /// The client-certificate kubeconfig written for a `--user`.
+    pub fn user_kubeconfig_path(&self, name: &str) -> Option<&Path> {
+        self.user_kubeconfigs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.as_path())
     }
 
     /// The recording and expectations of this server.
@@ -422,7 +487,7 @@ async fn accept_loop(
             _ = shutdown.wait_for(|v| *v) => break,
         };
         let _ = stream.set_nodelay(true);
-        let service = TowerToHyperService::new(app.clone());
+        let app = app.clone();
         let acceptor = acceptor.clone();
         let watcher = graceful.watcher();
         tokio::spawn(async move {
@@ -430,12 +495,16 @@ async fn accept_loop(
             let result = match acceptor {
                 Some(acceptor) => match acceptor.accept(stream).await {
                     Ok(tls) if tls.get_ref().1.alpn_protocol() == Some(b"h2") => {
+                        let peer = tls::peer_user(tls.get_ref().1);
+                        let service = TowerToHyperService::new(crate::auth::with_peer(app, peer));
                         // HTTP/2: coalesce the frames of many streams (watchers).
                         let io = TokioIo::new(crate::http::cork::Corked::new(tls));
                         let conn = builder.serve_connection_with_upgrades(io, service);
                         watcher.watch(conn.into_owned()).await
                     }
                     Ok(tls) => {
+                        let peer = tls::peer_user(tls.get_ref().1);
+                        let service = TowerToHyperService::new(crate::auth::with_peer(app, peer));
                         let conn =
                             builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
                         watcher.watch(conn.into_owned()).await
@@ -446,6 +515,7 @@ async fn accept_loop(
                     }
                 },
                 None => {
+                    let service = TowerToHyperService::new(app);
                     let conn =
                         builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
                     watcher.watch(conn.into_owned()).await
