@@ -405,13 +405,13 @@ pub async fn filter(auth: Arc<Auth>, req: Request, next: Next) -> Response {
             }
         };
         if virtual_create {
-            let resp = match reviews::handle(&auth, &u, &attrs, &bytes) {
-                Ok((code, value)) => {
-                    let mut r = Response::new(Body::from(crate::api::encode::json_line(&value)));
+            let resp = match reviews::respond(&auth, &u, &attrs, &parts.headers, &bytes) {
+                Ok((code, content_type, body)) => {
+                    let mut r = Response::new(Body::from(body));
                     *r.status_mut() = http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::OK);
                     r.headers_mut().insert(
                         http::header::CONTENT_TYPE,
-                        http::HeaderValue::from_static("application/json"),
+                        http::HeaderValue::from_static(content_type),
                     );
                     r
                 }

@@ -226,7 +226,12 @@ pub fn spawn_aggregation(state: Arc<ApiState>) -> tokio::task::JoinHandle<()> {
             if same {
                 continue;
             }
-            aggregate(&state).await;
+            // A role aggregated from an aggregated role needs another pass.
+            for _ in 0..5 {
+                if aggregate(&state).await == 0 {
+                    break;
+                }
+            }
             last = state.store.snapshot(&gr, ReadAt::Latest).ok().map(|s| s.objects);
         }
     })

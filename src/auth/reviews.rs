@@ -13,6 +13,7 @@ use super::rbac::PolicyRule;
 use super::user::{self, UserInfo};
 use super::Auth;
 use crate::api::error::ApiError;
+use crate::api::negotiate::{self, Capabilities, Endpoint, Format};
 use crate::store::GroupResource;
 use serde_json::{json, Value};
 
@@ -35,9 +36,61 @@ pub fn handles(a: &Attributes) -> bool {
     }
 }
 
-/// Answers the create: (status code, body).
-pub fn handle(auth: &Auth, user: &UserInfo, a: &Attributes, body: &[u8]) -> Result<(u16, Value), ApiError> {
-    let mut obj: Value = serde_json::from_slice(body).map_err(|e| error::bad_body(&e.to_string()))?;
+const CAPS: Capabilities = Capabilities {
+    protobuf: true,
+    table: false,
+};
+
+/// Answers the create: (status code, Content-Type, body). The body is
+/// decoded per Content-Type (JSON, YAML, protobuf) and the answer encoded
+/// per Accept, as the API layer does.
+pub fn respond(
+    auth: &Auth,
+    user: &UserInfo,
+    a: &Attributes,
+    headers: &http::HeaderMap,
+    body: &[u8],
+) -> Result<(u16, &'static str, Vec<u8>), ApiError> {
+    let header = |n: http::header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok());
+    let negotiated = negotiate::negotiate_resource(header(http::header::ACCEPT), Endpoint::Write, CAPS)
+        .map_err(|n| ApiError::not_acceptable(n.message, n.details_empty_object))?;
+    let format = negotiate::check_request_content_type("POST", header(http::header::CONTENT_TYPE), CAPS)
+        .map_err(|u| ApiError::unsupported_media_type(u.message, u.details_empty_object))?;
+    let obj = crate::api::decode::decode_object(body, format, kind_of(a))?;
+    let (code, value) = handle(auth, user, a, obj)?;
+    let bytes = match negotiated.format {
+        Format::Protobuf if crate::api::protobuf::supports(
+            value.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
+            kind_of(a),
+        ) =>
+        {
+            crate::api::protobuf::encode(&value).map_err(|e| ApiError::internal(e.0))?
+        }
+        Format::Yaml => serde_yaml::to_string(&value).unwrap_or_default().into_bytes(),
+        _ => crate::api::encode::json_line(&value),
+    };
+    let ct = match negotiated.format {
+        Format::Protobuf if bytes.starts_with(crate::api::protobuf::MAGIC) => Format::Protobuf.media_type(),
+        Format::Yaml => Format::Yaml.media_type(),
+        _ => Format::Json.media_type(),
+    };
+    Ok((code, ct, bytes))
+}
+
+fn kind_of(a: &Attributes) -> &'static str {
+    match a.resource.as_str() {
+        "selfsubjectaccessreviews" => "SelfSubjectAccessReview",
+        "subjectaccessreviews" => "SubjectAccessReview",
+        "localsubjectaccessreviews" => "LocalSubjectAccessReview",
+        "selfsubjectrulesreviews" => "SelfSubjectRulesReview",
+        "selfsubjectreviews" => "SelfSubjectReview",
+        "tokenreviews" => "TokenReview",
+        _ => "TokenRequest",
+    }
+}
+
+/// Answers the create of a decoded object: (status code, object).
+pub fn handle(auth: &Auth, user: &UserInfo, a: &Attributes, mut obj: Value) -> Result<(u16, Value), ApiError> {
     if !obj.is_object() {
         return Err(error::bad_body("not an object"));
     }

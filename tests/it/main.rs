@@ -2,6 +2,7 @@
 //! the crate instead of one per file).
 
 mod common;
+mod auth;
 mod bench;
 mod cli;
 mod conformance;
