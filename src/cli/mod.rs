@@ -67,6 +67,10 @@ pub struct ConformanceArgs {
     /// Read the cases from this directory instead of the built-in ones.
     #[arg(long)]
     pub cases: Option<PathBuf>,
+    /// With --self: whether kubemock lets requests without credentials in
+    /// as system:anonymous (--anonymous-auth=false: 401).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_auth: bool,
 }
 
 /// Flags of `kubemock verify`.
@@ -350,6 +354,7 @@ async fn conformance(args: ConformanceArgs) -> Result<()> {
         jobs: args.jobs,
         cases_dir: args.cases,
         progress: true,
+        no_anonymous: !args.anonymous_auth,
     };
     let report = crate::conformance::run(&opts).await?;
     if report.failed > 0 {

@@ -541,3 +541,35 @@ async fn always_allow_mode_allows_every_authenticated_user() {
     let (status, _) = send(&server, reqwest::Method::GET, "/api/v1/namespaces/default/secrets", Some("wrong"), &[], None).await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test]
+async fn conformance_health_auth_cases_pass_with_anonymous_auth_on_and_off() {
+    use kubemock::conformance::{self, report::Outcome, Options};
+    for no_anonymous in [false, true] {
+        let opts = Options {
+            self_test: true,
+            run: Some("^health-auth/".into()),
+            jobs: 4,
+            no_anonymous,
+            ..Options::default()
+        };
+        let report = conformance::run(&opts).await.expect("run");
+        let failed: Vec<String> = report
+            .cases
+            .iter()
+            .filter(|c| c.outcome == Outcome::Failed)
+            .map(|c| format!("{}: {:?}", c.id, c.failure))
+            .collect();
+        assert!(failed.is_empty(), "anonymous off={no_anonymous}: {failed:#?}");
+        let outcome = |id: &str| report.cases.iter().find(|c| c.id == id).map(|c| c.outcome);
+        let (on, off) = if no_anonymous {
+            (Outcome::Skipped, Outcome::Passed)
+        } else {
+            (Outcome::Passed, Outcome::Skipped)
+        };
+        assert_eq!(outcome("auth-anonymous-api"), Some(on));
+        assert_eq!(outcome("auth-no-token"), Some(off));
+        assert_eq!(outcome("auth-bad-token"), Some(Outcome::Passed));
+        assert_eq!(outcome("auth-impersonated-denied"), Some(Outcome::Passed));
+    }
+}
