@@ -9,6 +9,7 @@
 //! to W watchers with an in-order, nothing-lost check; resident memory idle
 //! and loaded vs the objects' JSON size.
 
+pub mod auth;
 pub mod target;
 
 use anyhow::{bail, Context, Result};
@@ -232,6 +233,9 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
     create_namespace(&endpoint, &client, &ns).await?;
     namespaces.push(ns.clone());
     writes(&endpoint, &client, &ns, opts.writes, &mut report).await?;
+    if opts.against.is_none() {
+        auth::run(&target::kubemock_binary()?, opts.writes * 2, &mut report).await?;
+    }
     for &w in &opts.watchers {
         let ns = format!("bench-{run_id}-fan{w}");
         create_namespace(&endpoint, &client, &ns).await?;

@@ -56,7 +56,13 @@ async fn replay(groups: &[&str]) -> Option<Vec<(String, String, String, Vec<Stri
         eprintln!("SKIP: python3 not found");
         return None;
     };
-    let server = kubemock::MockServer::start().await;
+    // The goldens were recorded from a kube-apiserver with
+    // --anonymous-auth=false (requests without a token: 401).
+    let server = kubemock::MockServer::builder()
+        .anonymous_auth(false)
+        .start()
+        .await
+        .expect("start");
     let golden = shared.join("golden");
     let report = tempfile::NamedTempFile::new().expect("report file");
     let only = format!("^({})$", groups.join("|"));
