@@ -155,13 +155,62 @@ fn applies_to(user: &UserInfo, s: &Subject, namespace: &str) -> bool {
     }
 }
 
+/// The bindings of one namespace (or the cluster bindings), in list order,
+/// indexed by the user names and groups their subjects name, so a check
+/// visits only the bindings that apply to the user.
+#[derive(Debug, Default)]
+struct Bindings {
+    list: Vec<Binding>,
+    by_user: HashMap<String, Vec<usize>>,
+    by_group: HashMap<String, Vec<usize>>,
+}
+
+impl Bindings {
+    fn new(list: Vec<Binding>, namespace: &str) -> Bindings {
+        let mut b = Bindings::default();
+        for (i, binding) in list.iter().enumerate() {
+            for s in &binding.subjects {
+                match s.kind.as_str() {
+                    "User" => b.by_user.entry(s.name.clone()).or_default().push(i),
+                    "Group" => b.by_group.entry(s.name.clone()).or_default().push(i),
+                    "ServiceAccount" => {
+                        let ns = if s.namespace.is_empty() { namespace } else { &s.namespace };
+                        if !ns.is_empty() {
+                            b.by_user
+                                .entry(service_account_user(ns, &s.name))
+                                .or_default()
+                                .push(i);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        b.list = list;
+        b
+    }
+
+    /// The bindings that apply to the user, in list order.
+    fn applying(&self, user: &UserInfo) -> impl Iterator<Item = &Binding> {
+        let mut idx: Vec<usize> = self.by_user.get(&user.name).cloned().unwrap_or_default();
+        for g in &user.groups {
+            if let Some(v) = self.by_group.get(g) {
+                idx.extend_from_slice(v);
+            }
+        }
+        idx.sort_unstable();
+        idx.dedup();
+        idx.into_iter().map(move |i| &self.list[i])
+    }
+}
+
 /// The RBAC objects of one moment, indexed.
 #[derive(Debug, Default)]
 pub struct Index {
     cluster_roles: HashMap<String, Arc<Vec<PolicyRule>>>,
     roles: HashMap<(String, String), Arc<Vec<PolicyRule>>>,
-    cluster_bindings: Vec<Binding>,
-    role_bindings: HashMap<String, Vec<Binding>>,
+    cluster_bindings: Bindings,
+    role_bindings: HashMap<String, Bindings>,
 }
 
 /// Reads `rules` of a role object (null rules: none).
@@ -238,11 +287,19 @@ impl Index {
             let b = binding_of(&o);
             ix.roles.insert((b.namespace, b.name), Arc::new(rules_of(&o)));
         }
-        ix.cluster_bindings = cluster_bindings.map(|o| binding_of(&o)).collect();
+        ix.cluster_bindings = Bindings::new(cluster_bindings.map(|o| binding_of(&o)).collect(), "");
+        let mut by_ns: HashMap<String, Vec<Binding>> = HashMap::new();
         for o in role_bindings {
             let b = binding_of(&o);
-            ix.role_bindings.entry(b.namespace.clone()).or_default().push(b);
+            by_ns.entry(b.namespace.clone()).or_default().push(b);
         }
+        ix.role_bindings = by_ns
+            .into_iter()
+            .map(|(ns, list)| {
+                let b = Bindings::new(list, &ns);
+                (ns, b)
+            })
+            .collect();
         ix
     }
 
@@ -272,10 +329,7 @@ impl Index {
         mut visit: impl FnMut(&Binding, &PolicyRule) -> bool,
     ) -> Vec<String> {
         let mut errors = Vec::new();
-        for b in &self.cluster_bindings {
-            if !b.subjects.iter().any(|s| applies_to(user, s, "")) {
-                continue;
-            }
+        for b in self.cluster_bindings.applying(user) {
             match self.role_rules(&b.role_ref, "") {
                 Ok(rules) => {
                     for r in rules.iter() {
@@ -290,10 +344,10 @@ impl Index {
         if namespace.is_empty() {
             return errors;
         }
-        for b in self.role_bindings.get(namespace).into_iter().flatten() {
-            if !b.subjects.iter().any(|s| applies_to(user, s, namespace)) {
-                continue;
-            }
+        let Some(bindings) = self.role_bindings.get(namespace) else {
+            return errors;
+        };
+        for b in bindings.applying(user) {
             match self.role_rules(&b.role_ref, namespace) {
                 Ok(rules) => {
                     for r in rules.iter() {
@@ -320,6 +374,16 @@ impl Index {
         });
         let errors = if allowed_by.is_some() { Vec::new() } else { errors };
         Decision { allowed_by, errors }
+    }
+
+    /// Whether the request is allowed (no reason built: the hot path).
+    pub fn allows(&self, user: &UserInfo, a: &Attributes) -> bool {
+        let mut allowed = false;
+        self.visit(user, &a.namespace, |_, rule| {
+            allowed = rule_allows(a, rule);
+            !allowed
+        });
+        allowed
     }
 
     /// `RulesFor`: every rule that applies in a namespace, and the errors.

@@ -415,6 +415,14 @@ async fn kubectl_auth_whoami_can_i_and_as() {
         "Error from server (Forbidden): pods is forbidden: User \"system:serviceaccount:ns:sa\" cannot list resource \"pods\" in API group \"\" in the namespace \"ns\""
     );
 
+    // `kubectl create token` (TokenRequest) for a new service account.
+    kubectl(&bin, kc, cache.path(), &["create", "serviceaccount", "robot", "-n", "default"]).await;
+    let (ok, token, err) = kubectl(&bin, kc, cache.path(), &["create", "token", "robot", "-n", "default", "--duration", "20m"]).await;
+    assert!(ok, "{err}");
+    let (status, body) = send(&server, reqwest::Method::GET, "/api/v1/namespaces/default/pods", Some(token.trim()), &[], None).await;
+    assert_eq!(status, 403);
+    assert!(body.contains("User \\\"system:serviceaccount:default:robot\\\" cannot list"), "{body}");
+
     // The client-certificate user of `--user carol:dev`.
     let carol = server.user_kubeconfig_path("carol").expect("carol's kubeconfig");
     let (ok, out, err) = kubectl(&bin, carol, cache.path(), &["auth", "whoami", "-o", "json"]).await;
