@@ -7,6 +7,7 @@
 //! - [`meta`]: Kubernetes meta types (`Status`, timestamps);
 //! - [`api`]: Kubernetes API semantics (request paths, options, negotiation,
 //!   selectors, tables, discovery, the verbs), free of HTTP framework types;
+//! - [`auth`]: authentication, RBAC, impersonation, reviews, ServiceAccount tokens;
 //! - [`http`]: the HTTP layer (filters: Audit-Id, auth, Cache-Control, gzip);
 //! - [`record`]: recording what clients send, expectations, verification;
 //! - [`cluster`]: controllers (namespaces, nodes, scheduler, kubelet) that
@@ -26,6 +27,7 @@
 //! ```
 
 pub mod api;
+pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod cluster;

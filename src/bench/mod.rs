@@ -13,6 +13,7 @@
 
 mod cluster;
 pub mod streams;
+pub mod auth;
 pub mod target;
 
 use anyhow::{bail, Context, Result};
@@ -244,6 +245,9 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
     let server_pid = spawned.as_ref().map(Spawned::pid);
     for streamed in [false, true] {
         body_flood(&endpoint, server_pid, opts.flood, streamed, &mut report).await?;
+    }
+    if opts.against.is_none() {
+        auth::run(&target::kubemock_binary()?, opts.writes * 2, &mut report).await?;
     }
     for &w in &opts.watchers {
         let ns = format!("bench-{run_id}-fan{w}");

@@ -108,6 +108,10 @@ pub struct ConformanceArgs {
     /// Read the cases from this directory instead of the built-in ones.
     #[arg(long)]
     pub cases: Option<PathBuf>,
+    /// With --self: whether kubemock lets requests without credentials in
+    /// as system:anonymous (--anonymous-auth=false: 401).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_auth: bool,
 }
 
 /// Flags of `kubemock verify`.
@@ -234,6 +238,19 @@ pub struct ServeArgs {
     /// and port-forward (see `streams::script`).
     #[arg(long)]
     pub scripts: Option<PathBuf>,
+    /// Static bearer tokens, kube-apiserver's CSV format: token,user,uid,"group1,group2".
+    #[arg(long)]
+    pub token_auth_file: Option<PathBuf>,
+    /// Requests without credentials run as system:anonymous (false: 401).
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub anonymous_auth: bool,
+    /// RBAC (default) or AlwaysAllow.
+    #[arg(long, default_value = "RBAC")]
+    pub authorization_mode: crate::auth::AuthorizationMode,
+    /// An extra user NAME:GROUP,... with a client-certificate kubeconfig
+    /// written beside the admin one (<kubeconfig>-<name>); repeatable.
+    #[arg(long = "user")]
+    pub users: Vec<crate::auth::UserSpec>,
 }
 
 /// Runs the command line; returns when the server stops.
@@ -311,6 +328,15 @@ async fn serve(args: ServeArgs) -> Result<()> {
     });
     if let Some(f) = &args.scripts {
         b = b.scripts(crate::streams::Script::load(f).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(f) = args.token_auth_file {
+        b = b.token_auth_file(f);
+    }
+    b = b
+        .anonymous_auth(args.anonymous_auth)
+        .authorization_mode(args.authorization_mode);
+    for u in args.users {
+        b = b.user(u);
     }
     b = b.tls(match (args.insecure_http, args.tls_cert, args.tls_key) {
         (true, _, _) => TlsMode::InsecureHttp,
@@ -422,6 +448,7 @@ async fn conformance(args: ConformanceArgs) -> Result<()> {
         jobs: args.jobs,
         cases_dir: args.cases,
         progress: true,
+        no_anonymous: !args.anonymous_auth,
     };
     let report = crate::conformance::run(&opts).await?;
     if report.failed > 0 {

@@ -328,8 +328,9 @@ impl VersionRange {
     }
 }
 
-/// The gates a case may name.
-pub const KNOWN_GATES: &[&str] = &["WatchList"];
+/// The gates a case may name (`AnonymousAuth` is not a feature gate but
+/// the server's `--anonymous-auth`, asked at start).
+pub const KNOWN_GATES: &[&str] = &["WatchList", "AnonymousAuth"];
 
 /// Parses the case files of `dir` (or the embedded ones) and checks them:
 /// unique ids, valid version ranges, known gates.

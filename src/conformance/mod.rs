@@ -53,6 +53,9 @@ pub struct Options {
     pub cases_dir: Option<PathBuf>,
     /// Print a progress line per case and the failure report.
     pub progress: bool,
+    /// With `--self`: start kubemock with `--anonymous-auth=false` (the
+    /// suite learns the setting of other servers by asking).
+    pub no_anonymous: bool,
 }
 
 /// The server under test.
@@ -61,6 +64,11 @@ struct Target {
     client: reqwest::Client,
     minor: u32,
     watch_list: bool,
+    /// A client without credentials (no client certificate), for `auth: false`.
+    anonymous_client: reqwest::Client,
+    /// Whether the server lets requests without credentials in as
+    /// `system:anonymous` (`--anonymous-auth`), learned from `/version`.
+    anonymous: bool,
 }
 
 /// Runs the suite; prints progress when asked, writes the reports, and
@@ -89,6 +97,9 @@ pub async fn run(opts: &Options) -> Result<RunReport> {
         if let Some(g) = &opts.feature_gates {
             b = b.feature_gates(g.clone());
         }
+        if opts.no_anonymous {
+            b = b.anonymous_auth(false);
+        }
         let server = b.start().await.context("starting kubemock in-process")?;
         let ep = Endpoint {
             url: server.url().to_string(),
@@ -112,11 +123,20 @@ pub async fn run(opts: &Options) -> Result<RunReport> {
         None => server_minor(&endpoint, &client).await?,
     };
     let watch_list = gate_override.unwrap_or(minor == 32 || minor >= 34);
+    let anonymous_client = Endpoint {
+        token: None,
+        identity_pem: None,
+        ..endpoint.clone()
+    }
+    .client()?;
+    let anonymous = anonymous_auth(&endpoint, &anonymous_client).await?;
     let target = Arc::new(Target {
         endpoint,
         client,
         minor,
         watch_list,
+        anonymous_client,
+        anonymous,
     });
     let selected: Vec<Case> = cases
         .into_iter()
@@ -129,7 +149,7 @@ pub async fn run(opts: &Options) -> Result<RunReport> {
     let total = selected.len();
     if opts.progress {
         println!(
-            "kubemock conformance: {} cases against {} (version 1.{minor}, WatchList={watch_list})",
+            "kubemock conformance: {} cases against {} (version 1.{minor}, WatchList={watch_list}, AnonymousAuth={anonymous})",
             total, target.endpoint.url
         );
     }
@@ -160,7 +180,7 @@ pub async fn run(opts: &Options) -> Result<RunReport> {
     let report = RunReport {
         server: target.endpoint.url.clone(),
         version: format!("1.{minor}"),
-        gates: format!("WatchList={watch_list}"),
+        gates: format!("WatchList={watch_list},AnonymousAuth={anonymous}"),
         passed: count(Outcome::Passed),
         failed: count(Outcome::Failed),
         skipped: count(Outcome::Skipped),
@@ -244,6 +264,20 @@ fn parse_minor(v: &str) -> Result<u32> {
 }
 
 /// The server's minor version from `/version` (the emulated one if set).
+/// Whether the server authenticates requests without credentials as
+/// `system:anonymous`: `/version` without credentials answers 401 only
+/// with `--anonymous-auth=false` (anonymous requests get 200, or 403 where
+/// the `system:public-info-viewer` binding was removed).
+async fn anonymous_auth(ep: &Endpoint, anonymous: &reqwest::Client) -> Result<bool> {
+    let resp = anonymous
+        .get(format!("{}/version", ep.url))
+        .header("Accept", "application/json")
+        .send()
+        .await
+        .context("GET /version without credentials")?;
+    Ok(resp.status() != reqwest::StatusCode::UNAUTHORIZED)
+}
+
 async fn server_minor(ep: &Endpoint, client: &reqwest::Client) -> Result<u32> {
     let resp = ep
         .get(client, "/version")
@@ -302,6 +336,14 @@ async fn run_or_skip(t: &Target, case: &Case) -> CaseResult {
             r.skip_reason = Some(format!(
                 "needs {name}={want} (server: {name}={})",
                 t.watch_list
+            ));
+            return r;
+        }
+        // Not a feature gate: the server's `--anonymous-auth`.
+        if name == "AnonymousAuth" && t.anonymous != want {
+            r.skip_reason = Some(format!(
+                "needs {name}={want} (server: {name}={})",
+                t.anonymous
             ));
             return r;
         }
@@ -497,7 +539,11 @@ impl<'a> CaseRun<'a> {
     }
 
     async fn send(&self, p: &Prepared) -> Result<reqwest::Response, CaseError> {
-        let mut rb = self.t.client.request(p.method.clone(), &p.url);
+        let client = match &p.auth {
+            Some(Value::Bool(false)) | Some(Value::String(_)) => &self.t.anonymous_client,
+            _ => &self.t.client,
+        };
+        let mut rb = client.request(p.method.clone(), &p.url);
         for (k, v) in &p.headers {
             rb = rb.header(k.as_str(), v.as_str());
         }

@@ -1,6 +1,6 @@
 //! The request filters kube-apiserver wraps every handler in, each an axum
-//! middleware: Audit-Id (`WithAuditInit`), bearer-token authentication
-//! (`WithAuthentication`, 401 `Unauthorized`), `Cache-Control: no-cache,
+//! middleware: Audit-Id (`WithAuditInit`), authentication and authorization
+//! (`crate::auth`: 401 `Unauthorized`, 403 `Forbidden`), `Cache-Control: no-cache,
 //! private` (`WithCacheControl`) and gzip of large responses
 //! (`WithCompression`, above 128 KiB).
 
@@ -72,12 +72,17 @@ pub fn unauthorized() -> Response {
     resp
 }
 
-/// Rejects requests without the bearer token (when auth is on).
+/// `WithAuthentication`, `WithImpersonation` and `WithAuthorization`:
+/// the `auth` filter when configured (it puts the user on the request);
+/// else only the bearer token is checked (when set).
 pub async fn authenticate(
     State(config): State<Arc<HttpConfig>>,
     req: Request,
     next: Next,
 ) -> Response {
+    if let Some(auth) = &config.auth {
+        return crate::auth::filter(Arc::clone(auth), req, next).await;
+    }
     if let Some(token) = &config.token {
         if !bearer_matches(req.headers().get(AUTHORIZATION), token) {
             return unauthorized();

@@ -24,6 +24,8 @@ pub struct HttpConfig {
     pub token: Option<String>,
     /// Recording, expectations and the control API (`None`: none of them).
     pub control: Option<Arc<record::Control>>,
+    /// Authentication and authorization (`None`: only `token` is checked).
+    pub auth: Option<Arc<crate::auth::Auth>>,
 }
 
 /// The router: every path goes to the API layer, wrapped in the filters.

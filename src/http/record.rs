@@ -92,6 +92,7 @@ pub async fn record(State(c): State<Arc<Control>>, mut req: Request, next: Next)
     let resp = next.run(req).await;
     rec.status = resp.status().as_u16();
     rec.responded_by = resp.extensions().get::<RespondedBy>().map(|r| r.0.clone());
+    rec.user = resp.extensions().get::<crate::auth::UserInfo>().cloned();
     let streamed = http_body::Body::size_hint(resp.body()).exact().is_none();
     if !streamed {
         c.recorder.record(rec);

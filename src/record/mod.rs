@@ -82,6 +82,10 @@ pub struct RecordedRequest {
     /// The expectation whose canned response answered, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub responded_by: Option<String>,
+    /// The user the request was authenticated as (after impersonation);
+    /// absent when authentication failed (401).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<crate::auth::UserInfo>,
 }
 
 impl RecordedRequest {
@@ -114,6 +118,7 @@ impl RecordedRequest {
             status: 0,
             watch: None,
             responded_by: None,
+            user: None,
         }
     }
 

@@ -34,6 +34,31 @@ pub fn render(url: &str, ca_pem: Option<&str>, token: Option<&str>) -> String {
     out
 }
 
+/// A kubeconfig authenticating with a client certificate (`--user`).
+pub fn render_client_cert(url: &str, ca_pem: &str, cert_pem: &str, key_pem: &str) -> String {
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s.as_bytes());
+    format!(
+        "apiVersion: v1\nkind: Config\nclusters:\n- name: kubemock\n  cluster:\n    server: {url}\n    certificate-authority-data: {}\nusers:\n- name: kubemock\n  user:\n    client-certificate-data: {}\n    client-key-data: {}\ncontexts:\n- name: kubemock\n  context:\n    cluster: kubemock\n    user: kubemock\n    namespace: default\ncurrent-context: kubemock\n",
+        b64(ca_pem),
+        b64(cert_pem),
+        b64(key_pem)
+    )
+}
+
+/// Where a `--user`'s kubeconfig goes: beside the admin one, named
+/// `<file>-<user>` (characters other than `[A-Za-z0-9._-]` as `_`).
+pub fn user_path(admin: &Path, user: &str) -> std::path::PathBuf {
+    let safe: String = user
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .collect();
+    let file = admin
+        .file_name()
+        .map(|f| f.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "kubeconfig".into());
+    admin.with_file_name(format!("{file}-{safe}"))
+}
+
 /// Writes `text` to `path` atomically.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
     let dir = match path.parent() {

@@ -56,6 +56,8 @@ pub struct MockServerBuilder {
     expectations: Vec<crate::record::ExpectationFile>,
     connection_timeouts: crate::http::limits::ConnectionTimeouts,
     cluster: ClusterOptions,
+    scripts: crate::streams::Script,
+    auth: crate::auth::AuthOptions,
 }
 
 /// The cluster options of a builder (`--controllers`, `--nodes`, ...),
@@ -70,7 +72,6 @@ struct ClusterOptions {
     lifecycle: Option<crate::cluster::Lifecycle>,
     pod_cidr: Option<String>,
     node_cidr: Option<String>,
-    scripts: crate::streams::Script,
 }
 
 impl Default for MockServerBuilder {
@@ -89,6 +90,7 @@ impl Default for MockServerBuilder {
             connection_timeouts: Default::default(),
             cluster: ClusterOptions::default(),
             scripts: crate::streams::Script::default(),
+            auth: crate::auth::AuthOptions::default(),
         }
     }
 }
@@ -257,6 +259,30 @@ impl MockServerBuilder {
         self.scripts = script;
         self
     }
+    /// Static bearer tokens in kube-apiserver's CSV format
+    /// (`--token-auth-file`: `token,user,uid,"group1,group2"`).
+    pub fn token_auth_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.auth.token_auth_file = Some(path.into());
+        self
+    }
+    /// Whether requests without credentials run as `system:anonymous`
+    /// (`--anonymous-auth`, default true as kube-apiserver) or get 401.
+    pub fn anonymous_auth(mut self, on: bool) -> Self {
+        self.auth.anonymous = on;
+        self
+    }
+    /// `--authorization-mode` (default RBAC).
+    pub fn authorization_mode(mut self, mode: crate::auth::AuthorizationMode) -> Self {
+        self.auth.mode = mode;
+        self
+    }
+    /// An extra user with a client-certificate kubeconfig written next to
+    /// the admin one (`--user NAME:GROUP,...`); see
+    /// [`MockServer::user_kubeconfig_path`].
+    pub fn user(mut self, user: crate::auth::UserSpec) -> Self {
+        self.auth.users.push(user);
+        self
+    }
 
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
@@ -312,18 +338,28 @@ impl MockServerBuilder {
             &state,
             Arc::new(crate::streams::Streams::new(self.scripts.clone())),
         );
+        if insecure && !self.auth.users.is_empty() {
+            return Err(anyhow!("--user needs TLS (client certificates); drop --insecure-http"));
+        }
+        let auth = Arc::new(crate::auth::Auth::new(
+            Arc::clone(&state),
+            token.as_deref(),
+            &self.auth,
+        )?);
         for ns in DEFAULT_NAMESPACES {
             let obj = serde_json::json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}});
             fixtures::create(&state, &obj)
                 .await
                 .map_err(|e| anyhow!("creating namespace {ns}: {e}"))?;
         }
+        crate::auth::policy::bootstrap(&state).await?;
         fixtures::apply(&state, &fixtures).await?;
         state.store.start_history();
         cluster_config.ca_pem = tls.as_ref().map(|m| m.ca_pem.clone()).unwrap_or_default();
         let cluster =
             crate::cluster::start(Arc::clone(&state), cluster_config, shutdown_rx.clone());
         cluster.wait_started(&state).await;
+        crate::auth::policy::spawn_aggregation(Arc::clone(&state));
 
         let listener = TcpListener::bind(self.listen)
             .await
@@ -356,6 +392,7 @@ impl MockServerBuilder {
             HttpConfig {
                 token: token.clone(),
                 control: Some(control),
+                auth: Some(Arc::clone(&auth)),
             },
         );
         let serve = tokio::spawn(accept_loop(
@@ -379,6 +416,16 @@ impl MockServerBuilder {
             }
         };
         kubeconfig::write_atomic(&kubeconfig_path, &kubeconfig)?;
+        let mut user_kubeconfigs = Vec::new();
+        if let Some(m) = &tls {
+            for u in &self.auth.users {
+                let (cert, key) = m.client_ca.issue(&u.name, &u.groups)?;
+                let text = kubeconfig::render_client_cert(&url, &m.ca_pem, &cert, &key);
+                let path = kubeconfig::user_path(&kubeconfig_path, &u.name);
+                kubeconfig::write_atomic(&path, &text)?;
+                user_kubeconfigs.push((u.name.clone(), path));
+            }
+        }
         Ok(MockServer {
             url,
             addr,
@@ -393,6 +440,8 @@ impl MockServerBuilder {
             recorder,
             verify_on_drop: false,
             cluster,
+            auth,
+            user_kubeconfigs,
         })
     }
 }
@@ -418,6 +467,8 @@ pub struct MockServer {
     recorder: Arc<crate::record::Recorder>,
     verify_on_drop: bool,
     cluster: crate::cluster::Cluster,
+    auth: Arc<crate::auth::Auth>,
+    user_kubeconfigs: Vec<(String, PathBuf)>,
 }
 
 impl MockServer {
@@ -470,6 +521,18 @@ impl MockServer {
     /// Exec, attach, port-forward and log state (script, live sessions).
     pub fn streams(&self) -> Arc<crate::streams::Streams> {
         crate::streams::for_state(&self.state)
+    }
+    /// Authentication and authorization (the ServiceAccount token signer,
+    /// the authorizer).
+    pub fn auth(&self) -> &Arc<crate::auth::Auth> {
+        &self.auth
+    }
+    /// The client-certificate kubeconfig written for a `--user`.
+    pub fn user_kubeconfig_path(&self, name: &str) -> Option<&Path> {
+        self.user_kubeconfigs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, p)| p.as_path())
     }
 
     /// The recording and expectations of this server.
@@ -577,6 +640,43 @@ async fn accept_loop(
             Ok((stream, _)) => {
                 backoff = None;
                 stream
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let acceptor = acceptor.clone();
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let builder = auto::Builder::new(TokioExecutor::new());
+            let result = match acceptor {
+                Some(acceptor) => match acceptor.accept(stream).await {
+                    Ok(tls) if tls.get_ref().1.alpn_protocol() == Some(b"h2") => {
+                        let peer = tls::peer_user(tls.get_ref().1);
+                        let service = TowerToHyperService::new(crate::auth::with_peer(app, peer));
+                        // HTTP/2: coalesce the frames of many streams (watchers).
+                        let io = TokioIo::new(crate::http::cork::Corked::new(tls));
+                        let conn = builder.serve_connection_with_upgrades(io, service);
+                        watcher.watch(conn.into_owned()).await
+                    }
+                    Ok(tls) => {
+                        let peer = tls::peer_user(tls.get_ref().1);
+                        let service = TowerToHyperService::new(crate::auth::with_peer(app, peer));
+                        let conn =
+                            builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
+                        watcher.watch(conn.into_owned()).await
+                    }
+                    Err(e) => {
+                        tracing::debug!("TLS handshake: {e}");
+                        return;
+                    }
+                },
+                None => {
+                    let service = TowerToHyperService::new(app);
+                    let conn =
+                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                    watcher.watch(conn.into_owned()).await
+                }
+            };
+            if let Err(e) = result {
+                tracing::debug!("connection: {e}");
             }
             Err(e) => {
                 let delay = crate::http::limits::next_accept_backoff(backoff);

@@ -2,12 +2,14 @@
 //! SAN IP 127.0.0.1 and DNS localhost), generated with rcgen at start, or a
 //! certificate and key brought from files. rustls (kube-rs) rejects a leaf
 //! that is its own CA, hence two certificates.
+//!
+//! The acceptor asks for an optional client certificate: one signed by the
+//! client CA (the generated CA; with brought certificates a CA of its own)
+//! authenticates its connection as CN = user, O = groups (`crate::auth::x509`).
 
 use anyhow::{anyhow, Context, Result};
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose,
-};
+use crate::auth::x509::ClientCa;
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::Path;
 use std::sync::Arc;
@@ -22,22 +24,17 @@ pub struct TlsMaterial {
     pub chain_pem: String,
     /// The leaf's private key (PEM).
     pub key_pem: String,
+    /// The CA that signs (and verifies) client certificates.
+    pub client_ca: Arc<ClientCa>,
 }
 
 impl TlsMaterial {
     /// A fresh CA and leaf for 127.0.0.1 / localhost.
     pub fn generate() -> Result<TlsMaterial> {
-        let mut ca = CertificateParams::new(Vec::<String>::new())?;
-        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca.distinguished_name
-            .push(DnType::CommonName, "kubemock-ca");
-        ca.key_usages = vec![
-            KeyUsagePurpose::KeyCertSign,
-            KeyUsagePurpose::CrlSign,
-            KeyUsagePurpose::DigitalSignature,
-        ];
-        let ca_key = KeyPair::generate()?;
-        let ca_cert = ca.self_signed(&ca_key)?;
+        let ca = ClientCa::new(
+            crate::auth::x509::ca_params("kubemock-ca")?,
+            KeyPair::generate()?,
+        )?;
 
         let mut leaf =
             CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()])?;
@@ -50,12 +47,12 @@ impl TlsMaterial {
         ];
         leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ServerAuth];
         let leaf_key = KeyPair::generate()?;
-        let issuer = Issuer::from_params(&ca, &ca_key);
-        let leaf_cert = leaf.signed_by(&leaf_key, &issuer)?;
+        let leaf_cert = ca.sign(&leaf, &leaf_key)?;
         Ok(TlsMaterial {
-            ca_pem: ca_cert.pem(),
-            chain_pem: leaf_cert.pem(),
+            ca_pem: ca.cert_pem.clone(),
+            chain_pem: leaf_cert,
             key_pem: leaf_key.serialize_pem(),
+            client_ca: Arc::new(ca),
         })
     }
 
@@ -74,6 +71,7 @@ impl TlsMaterial {
             ca_pem,
             chain_pem,
             key_pem,
+            client_ca: Arc::new(ClientCa::generate()?),
         })
     }
 
@@ -82,14 +80,29 @@ impl TlsMaterial {
         let certs = parse_certs(&self.chain_pem)?;
         let key = PrivateKeyDer::from_pem_slice_compat(self.key_pem.as_bytes())?;
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut roots = rustls::RootCertStore::empty();
+        for c in parse_certs(&self.client_ca.cert_pem)? {
+            roots.add(c).context("client CA")?;
+        }
+        let verifier =
+            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
+                .allow_unauthenticated()
+                .build()
+                .context("client certificate verifier")?;
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
-            .with_no_client_auth()
+            .with_client_cert_verifier(verifier)
             .with_single_cert(certs, key)
             .context("certificate and key do not match")?;
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
         Ok(Arc::new(config))
     }
+}
+
+/// The user a connection's (verified) client certificate names.
+pub fn peer_user(conn: &rustls::ServerConnection) -> Option<crate::auth::UserInfo> {
+    let first = conn.peer_certificates()?.first()?;
+    crate::auth::x509::identity(first)
 }
 
 trait FromPemCompat: Sized {

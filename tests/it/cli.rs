@@ -97,11 +97,12 @@ fn serve_prints_url_and_writes_kubeconfig() {
     // The newest profile by default.
     assert_eq!(v["minor"], "37");
     assert_eq!(v["gitVersion"], "v1.37.0");
-    let no_token = client
+    let wrong_token = client
         .get(format!("{}/version", s.url))
+        .bearer_auth("wrong")
         .send()
         .expect("request");
-    assert_eq!(no_token.status(), 401);
+    assert_eq!(wrong_token.status(), 401);
 }
 
 #[test]

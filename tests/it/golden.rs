@@ -60,6 +60,7 @@ async fn replay(groups: &[&str]) -> Option<Vec<(String, String, String, Vec<Stri
     // deleted namespace stays Terminating, no default ServiceAccounts).
     let server = kubemock::MockServer::builder()
         .controllers("none")
+        .anonymous_auth(false)
         .start()
         .await
         .expect("kubemock starts");

@@ -434,11 +434,13 @@ async fn watcher_sees_initial_state_and_changes() {
 }
 
 #[tokio::test]
-async fn requests_without_the_token_get_401() {
+async fn requests_with_a_wrong_token_get_401() {
     let env = common::start().await;
     let http = common::http_client(&env.server);
+    // (Without a token the request is anonymous: see auth.rs.)
     let resp = http
         .get(format!("{}/api/v1/namespaces", env.server.url()))
+        .bearer_auth("not-the-token")
         .send()
         .await
         .expect("request");

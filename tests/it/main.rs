@@ -1,6 +1,7 @@
 //! The one integration-test binary: every module is a test file (one link of
 //! the crate instead of one per file).
 
+mod auth;
 mod bench;
 mod cli;
 mod cluster;

@@ -652,12 +652,12 @@ async fn enforce_mode_answers_unexpected_requests_with_400() {
         status.message,
         "kubemock: unexpected request GET /api/v1/namespaces/default/configmaps?&limit=5; closest expectation \"list\": extra parameter limit=5"
     );
-    // The control API needs the token like everything else.
+    // The control API needs credentials of system:masters (anonymous: 403).
     let http = common::http_client(&server);
     let resp = http
         .get(format!("{}/kubemock/v1/recording", server.url()))
         .send()
         .await
         .expect("GET");
-    assert_eq!(resp.status(), 401);
+    assert_eq!(resp.status(), 403);
 }
