@@ -326,7 +326,6 @@ impl Parser<'_> {
             }
         }
     }
-
 }
 
 #[cfg(test)]

@@ -238,7 +238,10 @@ impl DeleteOptions {
             {
                 o.grace_period_seconds = Some(g);
             }
-            if let Some(b) = v.get("orphanDependents").and_then(serde_json::Value::as_bool) {
+            if let Some(b) = v
+                .get("orphanDependents")
+                .and_then(serde_json::Value::as_bool)
+            {
                 o.orphan_dependents = Some(b);
             }
             if let Some(d) = v.get("dryRun").and_then(serde_json::Value::as_array) {
@@ -321,12 +324,9 @@ fn decode_delete_options_body(
     let v: Value = if yaml {
         let y: serde_yaml::Value = serde_yaml::from_slice(body).map_err(|e| {
             // UNVERIFIED: serde_yaml's texts differ from sigs.k8s.io/yaml's.
-            ApiError::delete_options_undecodable(&format!(
-                "error converting YAML to JSON: {e}"
-            ))
+            ApiError::delete_options_undecodable(&format!("error converting YAML to JSON: {e}"))
         })?;
-        serde_json::to_value(y)
-            .map_err(|e| ApiError::delete_options_undecodable(&e.to_string()))?
+        serde_json::to_value(y).map_err(|e| ApiError::delete_options_undecodable(&e.to_string()))?
     } else {
         if let Err(e) = crate::api::decode::go_json_check(body) {
             return Err(ApiError::delete_options_undecodable(&format!(

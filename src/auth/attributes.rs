@@ -42,7 +42,13 @@ impl Attributes {
     }
 
     /// A resource request.
-    pub fn resource(verb: &str, group: &str, resource: &str, namespace: &str, name: &str) -> Attributes {
+    pub fn resource(
+        verb: &str,
+        group: &str,
+        resource: &str,
+        namespace: &str,
+        name: &str,
+    ) -> Attributes {
         Attributes {
             verb: verb.to_string(),
             resource_request: true,
@@ -138,20 +144,45 @@ mod tests {
         let a = attrs(Method::GET, "/api/v1/namespaces/ns/pods");
         assert_eq!((a.verb.as_str(), a.namespace.as_str()), ("list", "ns"));
         assert_eq!(attrs(Method::GET, "/api/v1/pods?watch=true").verb, "watch");
-        assert_eq!(attrs(Method::GET, "/api/v1/watch/namespaces/ns/pods").verb, "watch");
-        assert_eq!(attrs(Method::DELETE, "/api/v1/namespaces/ns/pods").verb, "deletecollection");
-        assert_eq!(attrs(Method::DELETE, "/api/v1/namespaces/ns/pods/p").verb, "delete");
-        assert_eq!(attrs(Method::POST, "/api/v1/namespaces/ns/pods").verb, "create");
-        assert_eq!(attrs(Method::PATCH, "/api/v1/namespaces/ns/pods/p").verb, "patch");
-        let w = attrs(Method::GET, "/api/v1/namespaces/ns/pods?fieldSelector=metadata.name%3Dp&watch=1");
+        assert_eq!(
+            attrs(Method::GET, "/api/v1/watch/namespaces/ns/pods").verb,
+            "watch"
+        );
+        assert_eq!(
+            attrs(Method::DELETE, "/api/v1/namespaces/ns/pods").verb,
+            "deletecollection"
+        );
+        assert_eq!(
+            attrs(Method::DELETE, "/api/v1/namespaces/ns/pods/p").verb,
+            "delete"
+        );
+        assert_eq!(
+            attrs(Method::POST, "/api/v1/namespaces/ns/pods").verb,
+            "create"
+        );
+        assert_eq!(
+            attrs(Method::PATCH, "/api/v1/namespaces/ns/pods/p").verb,
+            "patch"
+        );
+        let w = attrs(
+            Method::GET,
+            "/api/v1/namespaces/ns/pods?fieldSelector=metadata.name%3Dp&watch=1",
+        );
         assert_eq!((w.verb.as_str(), w.name.as_str()), ("watch", "p"));
     }
 
     #[test]
     fn subresources_namespaces_and_non_resource_paths() {
-        let s = attrs(Method::PUT, "/apis/apps/v1/namespaces/ns/deployments/d/scale");
+        let s = attrs(
+            Method::PUT,
+            "/apis/apps/v1/namespaces/ns/deployments/d/scale",
+        );
         assert_eq!(
-            (s.api_group.as_str(), s.combined_resource().as_str(), s.name.as_str()),
+            (
+                s.api_group.as_str(),
+                s.combined_resource().as_str(),
+                s.name.as_str()
+            ),
             ("apps", "deployments/scale", "d")
         );
         let n = attrs(Method::GET, "/api/v1/namespaces/ns");

@@ -49,7 +49,10 @@ pub fn new_forbidden(group: &str, resource: &str, name: &str, err: &str) -> ApiE
     } else if name.is_empty() {
         format!("{} is forbidden: {err}", qualified(resource, group))
     } else {
-        format!("{} \"{name}\" is forbidden: {err}", qualified(resource, group))
+        format!(
+            "{} \"{name}\" is forbidden: {err}",
+            qualified(resource, group)
+        )
     };
     let mut s = Status::failure(403, reason::FORBIDDEN, message);
     s.details = Some(StatusDetails {
@@ -164,15 +167,36 @@ pub fn token_uid_mismatch(kind: &str, name: &str, uid: &str) -> ApiError {
 /// A review whose spec names both or neither attribute kinds.
 pub fn review_attributes(group: &str, kind: &str, both: bool) -> ApiError {
     if both {
-        invalid_value(group, kind, "", "spec.nonResourceAttributes", "\"{}\"", "cannot be specified in combination with resourceAttributes")
+        invalid_value(
+            group,
+            kind,
+            "",
+            "spec.nonResourceAttributes",
+            "\"{}\"",
+            "cannot be specified in combination with resourceAttributes",
+        )
     } else {
-        invalid_value(group, kind, "", "spec.resourceAttributes", "\"null\"", "exactly one of nonResourceAttributes or resourceAttributes must be specified")
+        invalid_value(
+            group,
+            kind,
+            "",
+            "spec.resourceAttributes",
+            "\"null\"",
+            "exactly one of nonResourceAttributes or resourceAttributes must be specified",
+        )
     }
 }
 
 /// A SubjectAccessReview without a user or group.
 pub fn review_no_subject(kind: &str) -> ApiError {
-    invalid_value("authorization.k8s.io", kind, "", "spec.user", "\"\"", "at least one of user or group must be specified")
+    invalid_value(
+        "authorization.k8s.io",
+        kind,
+        "",
+        "spec.user",
+        "\"\"",
+        "at least one of user or group must be specified",
+    )
 }
 
 /// A LocalSubjectAccessReview for another namespace than its path's.
@@ -208,7 +232,10 @@ mod tests {
         );
         assert_eq!(e.status.code, 403);
         let d = e.status.details.as_ref().expect("details");
-        assert_eq!((d.kind.as_str(), d.group.as_str(), d.name.as_str()), ("pods", "", ""));
+        assert_eq!(
+            (d.kind.as_str(), d.group.as_str(), d.name.as_str()),
+            ("pods", "", "")
+        );
         let mut named = Attributes::resource("get", "apps", "deployments", "", "web");
         named.subresource = "scale".into();
         assert_eq!(

@@ -44,7 +44,8 @@ pub fn check(auth: &Auth, user: &UserInfo, a: &Attributes, body: &[u8]) -> Resul
     let ns = a.namespace.as_str();
     let (rules, missing_role) = match a.resource.as_str() {
         "roles" | "clusterroles" => {
-            let mut escalate = Attributes::resource("escalate", rbac::GROUP, &a.resource, ns, &name);
+            let mut escalate =
+                Attributes::resource("escalate", rbac::GROUP, &a.resource, ns, &name);
             escalate.api_version = a.api_version.clone();
             if auth.authorize(user, &escalate).0 {
                 return Ok(());
@@ -84,7 +85,13 @@ pub fn check(auth: &Auth, user: &UserInfo, a: &Attributes, body: &[u8]) -> Resul
     if missing.is_empty() {
         return Ok(());
     }
-    Err(error::escalation(&a.resource, &name, &user.name, &user.groups, &describe(&missing)))
+    Err(error::escalation(
+        &a.resource,
+        &name,
+        &user.name,
+        &user.groups,
+        &describe(&missing),
+    ))
 }
 
 /// The rules of `servant` broken into single-verb, single-resource,
@@ -157,15 +164,20 @@ fn covers(owner: &PolicyRule, sub: &PolicyRule) -> bool {
             })
         });
     }
-    let group = has(&owner.api_groups, "*") || sub.api_groups.iter().all(|g| has(&owner.api_groups, g));
+    let group =
+        has(&owner.api_groups, "*") || sub.api_groups.iter().all(|g| has(&owner.api_groups, g));
     let resource = sub.resources.iter().all(|r| {
         has(&owner.resources, "*")
             || has(&owner.resources, r)
-            || r.split_once('/').is_some_and(|(_, s)| has(&owner.resources, &format!("*/{s}")))
+            || r.split_once('/')
+                .is_some_and(|(_, s)| has(&owner.resources, &format!("*/{s}")))
     });
     let names = owner.resource_names.is_empty()
         || (!sub.resource_names.is_empty()
-            && sub.resource_names.iter().all(|n| has(&owner.resource_names, n)));
+            && sub
+                .resource_names
+                .iter()
+                .all(|n| has(&owner.resource_names, n)));
     group && resource && names
 }
 
@@ -184,7 +196,15 @@ fn describe(missing: &[PolicyRule]) -> Vec<String> {
             None => merged.push(m.clone()),
         }
     }
-    let q = |l: &[String]| format!("[{}]", l.iter().map(|s| format!("{s:?}")).collect::<Vec<_>>().join(" "));
+    let q = |l: &[String]| {
+        format!(
+            "[{}]",
+            l.iter()
+                .map(|s| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        )
+    };
     let mut out: Vec<String> = merged
         .iter()
         .map(|r| {
@@ -221,8 +241,12 @@ mod tests {
 
     #[test]
     fn covers_and_describes_missing_rules() {
-        let owner = vec![rule(json!({"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "*/status"]}))];
-        let servant = vec![rule(json!({"verbs": ["get", "delete"], "apiGroups": [""], "resources": ["pods", "pods/status", "secrets"]}))];
+        let owner = vec![rule(
+            json!({"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "*/status"]}),
+        )];
+        let servant = vec![rule(
+            json!({"verbs": ["get", "delete"], "apiGroups": [""], "resources": ["pods", "pods/status", "secrets"]}),
+        )];
         let missing = uncovered(&owner, &servant);
         assert_eq!(
             describe(&missing),
@@ -232,10 +256,16 @@ mod tests {
                 "{APIGroups:[\"\"], Resources:[\"secrets\"], Verbs:[\"get\" \"delete\"]}",
             ]
         );
-        let admin = vec![rule(json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}))];
+        let admin = vec![rule(
+            json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}),
+        )];
         assert!(uncovered(&admin, &servant).is_empty());
-        let named = vec![rule(json!({"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["a"]}))];
-        let wants_all = vec![rule(json!({"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"]}))];
+        let named = vec![rule(
+            json!({"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["a"]}),
+        )];
+        let wants_all = vec![rule(
+            json!({"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"]}),
+        )];
         assert_eq!(uncovered(&named, &wants_all).len(), 1);
     }
 }

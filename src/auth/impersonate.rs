@@ -61,11 +61,23 @@ fn requests(headers: &HeaderMap) -> Result<Option<(UserInfo, Vec<Attributes>)>, 
     let mut checks = Vec::new();
     let mut who = UserInfo::default();
     if let Some((ns, name)) = user::split_service_account(&requested_user) {
-        checks.push(Attributes::resource("impersonate", "", "serviceaccounts", ns, name));
+        checks.push(Attributes::resource(
+            "impersonate",
+            "",
+            "serviceaccounts",
+            ns,
+            name,
+        ));
         who.name = requested_user.clone();
         who.groups = user::service_account_groups(ns);
     } else {
-        checks.push(Attributes::resource("impersonate", "", "users", "", &requested_user));
+        checks.push(Attributes::resource(
+            "impersonate",
+            "",
+            "users",
+            "",
+            &requested_user,
+        ));
         who.name = requested_user.clone();
     }
     for g in &groups {
@@ -75,7 +87,13 @@ fn requests(headers: &HeaderMap) -> Result<Option<(UserInfo, Vec<Attributes>)>, 
         }
     }
     if let Some(u) = &uid {
-        checks.push(Attributes::resource("impersonate", AUTHN_GROUP, "uids", "", u));
+        checks.push(Attributes::resource(
+            "impersonate",
+            AUTHN_GROUP,
+            "uids",
+            "",
+            u,
+        ));
         who.uid = u.clone();
     }
     for (k, vs) in &extra {
@@ -152,7 +170,11 @@ mod tests {
         assert_eq!(who.name, "system:serviceaccount:ns:sa");
         assert_eq!(
             who.groups,
-            vec!["system:serviceaccounts", "system:serviceaccounts:ns", "system:authenticated"]
+            vec![
+                "system:serviceaccounts",
+                "system:serviceaccounts:ns",
+                "system:authenticated"
+            ]
         );
         let e = apply(&h, UserInfo::new("bob", &[]), |_, _| (false, String::new()))
             .expect_err("refused");
@@ -171,7 +193,12 @@ mod tests {
         ]);
         let seen = std::sync::Mutex::new(Vec::new());
         let who = apply(&h, UserInfo::new("admin", &[]), |_, a| {
-            seen.lock().expect("lock").push(format!("{}:{}:{}", a.combined_resource(), a.name, a.api_group));
+            seen.lock().expect("lock").push(format!(
+                "{}:{}:{}",
+                a.combined_resource(),
+                a.name,
+                a.api_group
+            ));
             (true, String::new())
         })
         .expect("allowed");
@@ -179,9 +206,22 @@ mod tests {
         assert_eq!(who.extra["scopes"], vec!["view"]);
         assert_eq!(
             seen.into_inner().expect("lock"),
-            vec!["users:jane:", "groups:dev:", "userextras/scopes:view:authentication.k8s.io"]
+            vec![
+                "users:jane:",
+                "groups:dev:",
+                "userextras/scopes:view:authentication.k8s.io"
+            ]
         );
-        assert!(apply(&headers(&[("impersonate-group", "g")]), UserInfo::default(), |_, _| (true, String::new())).is_err());
-        assert!(apply(&HeaderMap::new(), UserInfo::new("x", &[]), |_, _| (false, String::new())).is_ok());
+        assert!(apply(
+            &headers(&[("impersonate-group", "g")]),
+            UserInfo::default(),
+            |_, _| (true, String::new())
+        )
+        .is_err());
+        assert!(apply(&HeaderMap::new(), UserInfo::new("x", &[]), |_, _| (
+            false,
+            String::new()
+        ))
+        .is_ok());
     }
 }

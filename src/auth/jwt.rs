@@ -89,8 +89,9 @@ impl Signer {
         use base64::Engine;
         use sha2::Digest;
         // The real key id: base64url of the SHA-256 of the public key.
-        let kid = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(sha2::Sha256::digest(rcgen::PublicKeyData::subject_public_key_info(&key)));
+        let kid = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(
+            rcgen::PublicKeyData::subject_public_key_info(&key),
+        ));
         Ok(Signer {
             encoding: EncodingKey::from_ec_der(&key.serialize_der()),
             decoding: DecodingKey::from_ec_der(&public),
@@ -115,8 +116,8 @@ impl Signer {
         // Expiry is checked below against `now` (the crate reads the clock).
         v.validate_exp = false;
         v.validate_nbf = false;
-        let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
-            .map_err(|e| e.to_string())?;
+        let data =
+            jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).map_err(|e| e.to_string())?;
         let c = data.claims;
         // UNVERIFIED: the real validator allows a 60 s skew on nbf and none on exp.
         if now >= c.exp {

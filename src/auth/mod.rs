@@ -84,7 +84,9 @@ impl std::str::FromStr for UserSpec {
         // ends with one (`system:kube-scheduler:`).
         let (name, groups) = s.rsplit_once(':').unwrap_or((s, ""));
         if name.is_empty() {
-            return Err(format!("--user {s:?}: empty user name (want NAME[:GROUP,...])"));
+            return Err(format!(
+                "--user {s:?}: empty user name (want NAME[:GROUP,...])"
+            ));
         }
         Ok(UserSpec {
             name: name.to_string(),
@@ -125,24 +127,6 @@ impl Default for AuthOptions {
 /// its connection by the accept loop.
 #[derive(Debug, Clone)]
 pub struct PeerCertificate(pub UserInfo);
-
-/// Wraps a connection's service so every request carries its client
-/// certificate's user.
-pub fn with_peer<B>(
-    app: axum::Router,
-    peer: Option<UserInfo>,
-) -> tower::util::MapRequest<axum::Router, impl FnMut(http::Request<B>) -> http::Request<B> + Clone>
-where
-    B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
-{
-    tower::ServiceExt::map_request(app, move |mut req: http::Request<B>| {
-        if let Some(p) = &peer {
-            req.extensions_mut().insert(PeerCertificate(p.clone()));
-        }
-        req
-    })
-}
 
 /// The authenticators and the authorizer of one server.
 pub struct Auth {
@@ -244,7 +228,11 @@ impl Auth {
         let uid_of = |resource: &str, n: &str| {
             store
                 .get(&GroupResource::new("", resource), ns, n)
-                .and_then(|o| o.pointer("/metadata/uid").and_then(|u| u.as_str()).map(str::to_string))
+                .and_then(|o| {
+                    o.pointer("/metadata/uid")
+                        .and_then(|u| u.as_str())
+                        .map(str::to_string)
+                })
         };
         if uid_of("serviceaccounts", name)? != k.serviceaccount.uid {
             return None;
@@ -259,8 +247,14 @@ impl Auth {
             if uid_of("pods", &p.name)? != p.uid {
                 return None;
             }
-            u.extra.insert("authentication.kubernetes.io/pod-name".into(), vec![p.name.clone()]);
-            u.extra.insert("authentication.kubernetes.io/pod-uid".into(), vec![p.uid.clone()]);
+            u.extra.insert(
+                "authentication.kubernetes.io/pod-name".into(),
+                vec![p.name.clone()],
+            );
+            u.extra.insert(
+                "authentication.kubernetes.io/pod-uid".into(),
+                vec![p.uid.clone()],
+            );
         }
         if let Some(s) = &k.secret {
             if uid_of("secrets", &s.name)? != s.uid {
@@ -403,7 +397,8 @@ pub async fn filter(auth: Arc<Auth>, req: Request, next: Next) -> Response {
         return with_user(error_response(&parts, &e), u);
     }
     let virtual_create = reviews::handles(&attrs);
-    let guarded = escalation::guards(&attrs) && !u.in_group(user::SYSTEM_MASTERS)
+    let guarded = escalation::guards(&attrs)
+        && !u.in_group(user::SYSTEM_MASTERS)
         && auth.mode == AuthorizationMode::Rbac;
     let body = if virtual_create || guarded {
         let bytes = match axum::body::to_bytes(body, MAX_REVIEW_BODY).await {
@@ -421,7 +416,8 @@ pub async fn filter(auth: Arc<Auth>, req: Request, next: Next) -> Response {
             let resp = match reviews::respond(&auth, &u, &attrs, &parts.headers, &bytes) {
                 Ok((code, content_type, body)) => {
                     let mut r = Response::new(Body::from(body));
-                    *r.status_mut() = http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::OK);
+                    *r.status_mut() =
+                        http::StatusCode::from_u16(code).unwrap_or(http::StatusCode::OK);
                     r.headers_mut().insert(
                         http::header::CONTENT_TYPE,
                         http::HeaderValue::from_static(content_type),

@@ -172,7 +172,12 @@ pub async fn aggregate(state: &Arc<ApiState>) -> usize {
     };
     let mut all: Vec<Value> = snap.objects.values().map(|o| o.to_value()).collect();
     all.sort_by(|a, b| {
-        let n = |v: &Value| v.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("").to_string();
+        let n = |v: &Value| {
+            v.pointer("/metadata/name")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
         n(a).cmp(&n(b))
     });
     let mut updated = 0;
@@ -185,7 +190,10 @@ pub async fn aggregate(state: &Arc<ApiState>) -> usize {
         }
         let mut new = role.clone();
         new["rules"] = serde_json::to_value(&rules).unwrap_or(Value::Null);
-        let name = role.pointer("/metadata/name").and_then(Value::as_str).unwrap_or("");
+        let name = role
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
         let path = format!("/apis/{}/v1/clusterroles/{name}", rbac::GROUP);
         let (status, body) = call(
             state,
@@ -211,13 +219,21 @@ pub fn spawn_aggregation(state: Arc<ApiState>) -> tokio::task::JoinHandle<()> {
         let gr = crate::store::GroupResource::new(rbac::GROUP, "clusterroles");
         let mut rv = state.store.rv_receiver();
         let mut shutdown = state.shutdown.clone();
-        let mut last = state.store.snapshot(&gr, ReadAt::Latest).ok().map(|s| s.objects);
+        let mut last = state
+            .store
+            .snapshot(&gr, ReadAt::Latest)
+            .ok()
+            .map(|s| s.objects);
         loop {
             tokio::select! {
                 r = rv.changed() => if r.is_err() { return },
                 _ = shutdown.wait_for(|v| *v) => return,
             }
-            let now = state.store.snapshot(&gr, ReadAt::Latest).ok().map(|s| s.objects);
+            let now = state
+                .store
+                .snapshot(&gr, ReadAt::Latest)
+                .ok()
+                .map(|s| s.objects);
             let same = match (&last, &now) {
                 (Some(a), Some(b)) => a.ptr_eq(b),
                 (None, None) => true,
@@ -232,7 +248,11 @@ pub fn spawn_aggregation(state: Arc<ApiState>) -> tokio::task::JoinHandle<()> {
                     break;
                 }
             }
-            last = state.store.snapshot(&gr, ReadAt::Latest).ok().map(|s| s.objects);
+            last = state
+                .store
+                .snapshot(&gr, ReadAt::Latest)
+                .ok()
+                .map(|s| s.objects);
         }
     })
 }
@@ -262,14 +282,22 @@ mod tests {
             assert!(names.contains(&want), "{want} missing");
         }
         let bindings = items(CLUSTER_ROLE_BINDINGS).expect("bindings");
-        assert!(bindings.iter().any(|b| b.pointer("/subjects/0/name")
-            == Some(&json!("system:masters"))));
+        assert!(bindings
+            .iter()
+            .any(|b| b.pointer("/subjects/0/name") == Some(&json!("system:masters"))));
         // `view` gets the aggregate-to-view rules, `admin` the edit and view ones.
-        let view = roles.iter().find(|r| r["metadata"]["name"] == "view").expect("view");
+        let view = roles
+            .iter()
+            .find(|r| r["metadata"]["name"] == "view")
+            .expect("view");
         let rules = aggregated_rules(view, &roles).expect("aggregated");
-        assert!(rules.iter().any(|r| r.resources.contains(&"pods".to_string())
-            && r.verbs.contains(&"list".to_string())));
-        assert!(!rules.iter().any(|r| r.verbs.contains(&"create".to_string())));
+        assert!(rules
+            .iter()
+            .any(|r| r.resources.contains(&"pods".to_string())
+                && r.verbs.contains(&"list".to_string())));
+        assert!(!rules
+            .iter()
+            .any(|r| r.verbs.contains(&"create".to_string())));
     }
 
     #[test]
@@ -278,8 +306,17 @@ mod tests {
         let l = labels.as_object().expect("map");
         assert!(selector_matches(&json!({"matchLabels": {"a": "1"}}), l));
         assert!(!selector_matches(&json!({"matchLabels": {"a": "2"}}), l));
-        assert!(selector_matches(&json!({"matchExpressions": [{"key": "b", "operator": "In", "values": ["2", "3"]}]}), l));
-        assert!(selector_matches(&json!({"matchExpressions": [{"key": "c", "operator": "DoesNotExist"}]}), l));
-        assert!(!selector_matches(&json!({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["1"]}]}), l));
+        assert!(selector_matches(
+            &json!({"matchExpressions": [{"key": "b", "operator": "In", "values": ["2", "3"]}]}),
+            l
+        ));
+        assert!(selector_matches(
+            &json!({"matchExpressions": [{"key": "c", "operator": "DoesNotExist"}]}),
+            l
+        ));
+        assert!(!selector_matches(
+            &json!({"matchExpressions": [{"key": "a", "operator": "NotIn", "values": ["1"]}]}),
+            l
+        ));
     }
 }

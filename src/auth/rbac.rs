@@ -26,13 +26,25 @@ pub struct PolicyRule {
     #[serde(default, deserialize_with = "null_vec")]
     pub verbs: Vec<String>,
     /// API groups (`*` for all).
-    #[serde(default, deserialize_with = "null_vec", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub api_groups: Vec<String>,
     /// Resources (`*`, `res/sub`, `*/sub`).
-    #[serde(default, deserialize_with = "null_vec", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resources: Vec<String>,
     /// Object names (empty: all).
-    #[serde(default, deserialize_with = "null_vec", skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        deserialize_with = "null_vec",
+        skip_serializing_if = "Vec::is_empty"
+    )]
     pub resource_names: Vec<String>,
     /// Non-resource URLs (a trailing `*` is a prefix match).
     #[serde(
@@ -82,9 +94,7 @@ pub fn resource_name_matches(rule: &PolicyRule, name: &str) -> bool {
 /// `NonResourceURLMatches`.
 pub fn non_resource_url_matches(rule: &PolicyRule, path: &str) -> bool {
     rule.non_resource_urls.iter().any(|u| {
-        u == "*"
-            || u == path
-            || (u.ends_with('*') && path.starts_with(u.trim_end_matches('*')))
+        u == "*" || u == path || (u.ends_with('*') && path.starts_with(u.trim_end_matches('*')))
     })
 }
 
@@ -174,7 +184,11 @@ impl Bindings {
                     "User" => b.by_user.entry(s.name.clone()).or_default().push(i),
                     "Group" => b.by_group.entry(s.name.clone()).or_default().push(i),
                     "ServiceAccount" => {
-                        let ns = if s.namespace.is_empty() { namespace } else { &s.namespace };
+                        let ns = if s.namespace.is_empty() {
+                            namespace
+                        } else {
+                            &s.namespace
+                        };
                         if !ns.is_empty() {
                             b.by_user
                                 .entry(service_account_user(ns, &s.name))
@@ -285,7 +299,8 @@ impl Index {
         }
         for o in roles {
             let b = binding_of(&o);
-            ix.roles.insert((b.namespace, b.name), Arc::new(rules_of(&o)));
+            ix.roles
+                .insert((b.namespace, b.name), Arc::new(rules_of(&o)));
         }
         ix.cluster_bindings = Bindings::new(cluster_bindings.map(|o| binding_of(&o)).collect(), "");
         let mut by_ns: HashMap<String, Vec<Binding>> = HashMap::new();
@@ -372,7 +387,11 @@ impl Index {
             }
             true
         });
-        let errors = if allowed_by.is_some() { Vec::new() } else { errors };
+        let errors = if allowed_by.is_some() {
+            Vec::new()
+        } else {
+            errors
+        };
         Decision { allowed_by, errors }
     }
 
@@ -411,7 +430,11 @@ fn describe(b: &Binding, user: &UserInfo) -> String {
         .find(|s| applies_to(user, s, &b.namespace))
         .map(|s| {
             if s.kind == "ServiceAccount" {
-                let ns = if s.namespace.is_empty() { &b.namespace } else { &s.namespace };
+                let ns = if s.namespace.is_empty() {
+                    &b.namespace
+                } else {
+                    &s.namespace
+                };
                 format!("ServiceAccount \"{}/{}\"", ns, s.name)
             } else {
                 format!("{} \"{}\"", s.kind, s.name)
@@ -480,9 +503,7 @@ impl Cache {
                 return Arc::clone(ix);
             }
         }
-        let vals = |m: &crate::store::Objects| {
-            m.values().map(|o| o.to_value()).collect::<Vec<_>>()
-        };
+        let vals = |m: &crate::store::Objects| m.values().map(|o| o.to_value()).collect::<Vec<_>>();
         let ix = Arc::new(Index::build(
             vals(&maps[0]).into_iter(),
             vals(&maps[1]).into_iter(),
@@ -511,25 +532,53 @@ mod tests {
 
     #[test]
     fn matchers_follow_evaluation_helpers() {
-        let r = rule(json!({"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "deployments/scale"]}));
+        let r = rule(
+            json!({"verbs": ["get", "list"], "apiGroups": [""], "resources": ["pods", "deployments/scale"]}),
+        );
         assert!(rule_allows(&res("get", "", "pods", "", "x"), &r));
         assert!(!rule_allows(&res("delete", "", "pods", "", "x"), &r));
         assert!(!rule_allows(&res("get", "apps", "pods", "", "x"), &r));
         assert!(!rule_allows(&res("get", "", "pods", "log", "x"), &r));
-        assert!(rule_allows(&res("get", "", "deployments", "scale", "x"), &r));
+        assert!(rule_allows(
+            &res("get", "", "deployments", "scale", "x"),
+            &r
+        ));
         let star_sub = rule(json!({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*/scale"]}));
-        assert!(rule_allows(&res("update", "apps", "deployments", "scale", ""), &star_sub));
-        assert!(!rule_allows(&res("update", "apps", "deployments", "", ""), &star_sub));
-        assert!(!rule_allows(&res("update", "apps", "deployments", "status", ""), &star_sub));
-        let named = rule(json!({"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["a"]}));
+        assert!(rule_allows(
+            &res("update", "apps", "deployments", "scale", ""),
+            &star_sub
+        ));
+        assert!(!rule_allows(
+            &res("update", "apps", "deployments", "", ""),
+            &star_sub
+        ));
+        assert!(!rule_allows(
+            &res("update", "apps", "deployments", "status", ""),
+            &star_sub
+        ));
+        let named = rule(
+            json!({"verbs": ["get"], "apiGroups": [""], "resources": ["configmaps"], "resourceNames": ["a"]}),
+        );
         assert!(rule_allows(&res("get", "", "configmaps", "", "a"), &named));
         assert!(!rule_allows(&res("get", "", "configmaps", "", "b"), &named));
         assert!(!rule_allows(&res("list", "", "configmaps", "", ""), &named));
         let urls = rule(json!({"verbs": ["get"], "nonResourceURLs": ["/healthz", "/apis/*"]}));
-        assert!(rule_allows(&Attributes::non_resource("get", "/healthz"), &urls));
-        assert!(!rule_allows(&Attributes::non_resource("get", "/healthz/ping"), &urls));
-        assert!(rule_allows(&Attributes::non_resource("get", "/apis/apps/v1"), &urls));
-        assert!(!rule_allows(&Attributes::non_resource("post", "/healthz"), &urls));
+        assert!(rule_allows(
+            &Attributes::non_resource("get", "/healthz"),
+            &urls
+        ));
+        assert!(!rule_allows(
+            &Attributes::non_resource("get", "/healthz/ping"),
+            &urls
+        ));
+        assert!(rule_allows(
+            &Attributes::non_resource("get", "/apis/apps/v1"),
+            &urls
+        ));
+        assert!(!rule_allows(
+            &Attributes::non_resource("post", "/healthz"),
+            &urls
+        ));
         // A resource rule never allows a non-resource request and back.
         assert!(!rule_allows(&res("get", "", "pods", "", ""), &urls));
     }
@@ -563,6 +612,9 @@ mod tests {
         let bob = UserInfo::new("bob", &[]);
         let d = ix.authorize(&bob, &get_cm);
         assert!(d.allowed_by.is_none());
-        assert_eq!(d.reason(), "RBAC: role.rbac.authorization.k8s.io \"missing\" not found");
+        assert_eq!(
+            d.reason(),
+            "RBAC: role.rbac.authorization.k8s.io \"missing\" not found"
+        );
     }
 }

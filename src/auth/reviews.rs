@@ -25,10 +25,16 @@ pub fn handles(a: &Attributes) -> bool {
     if !a.resource_request || a.verb != "create" {
         return false;
     }
-    match (a.api_group.as_str(), a.resource.as_str(), a.subresource.as_str()) {
-        (AUTHZ, "selfsubjectaccessreviews" | "subjectaccessreviews" | "selfsubjectrulesreviews", "") => {
-            a.namespace.is_empty()
-        }
+    match (
+        a.api_group.as_str(),
+        a.resource.as_str(),
+        a.subresource.as_str(),
+    ) {
+        (
+            AUTHZ,
+            "selfsubjectaccessreviews" | "subjectaccessreviews" | "selfsubjectrulesreviews",
+            "",
+        ) => a.namespace.is_empty(),
         (AUTHZ, "localsubjectaccessreviews", "") => !a.namespace.is_empty(),
         (AUTHN, "selfsubjectreviews" | "tokenreviews", "") => a.namespace.is_empty(),
         ("", "serviceaccounts", "token") => !a.name.is_empty() && !a.namespace.is_empty(),
@@ -52,25 +58,35 @@ pub fn respond(
     body: &[u8],
 ) -> Result<(u16, &'static str, Vec<u8>), ApiError> {
     let header = |n: http::header::HeaderName| headers.get(n).and_then(|v| v.to_str().ok());
-    let negotiated = negotiate::negotiate_resource(header(http::header::ACCEPT), Endpoint::Write, CAPS)
-        .map_err(|n| ApiError::not_acceptable(n.message, n.details_empty_object))?;
-    let format = negotiate::check_request_content_type("POST", header(http::header::CONTENT_TYPE), CAPS)
-        .map_err(|u| ApiError::unsupported_media_type(u.message, u.details_empty_object))?;
+    let negotiated =
+        negotiate::negotiate_resource(header(http::header::ACCEPT), Endpoint::Write, CAPS)
+            .map_err(|n| ApiError::not_acceptable(n.message, n.details_empty_object))?;
+    let format =
+        negotiate::check_request_content_type("POST", header(http::header::CONTENT_TYPE), CAPS)
+            .map_err(|u| ApiError::unsupported_media_type(u.message, u.details_empty_object))?;
     let obj = crate::api::decode::decode_object(body, format, kind_of(a))?;
     let (code, value) = handle(auth, user, a, obj)?;
     let bytes = match negotiated.format {
-        Format::Protobuf if crate::api::protobuf::supports(
-            value.get("apiVersion").and_then(Value::as_str).unwrap_or(""),
-            kind_of(a),
-        ) =>
+        Format::Protobuf
+            if crate::api::protobuf::supports(
+                value
+                    .get("apiVersion")
+                    .and_then(Value::as_str)
+                    .unwrap_or(""),
+                kind_of(a),
+            ) =>
         {
             crate::api::protobuf::encode(&value).map_err(|e| ApiError::internal(e.0))?
         }
-        Format::Yaml => serde_yaml::to_string(&value).unwrap_or_default().into_bytes(),
+        Format::Yaml => serde_yaml::to_string(&value)
+            .unwrap_or_default()
+            .into_bytes(),
         _ => crate::api::encode::json_line(&value),
     };
     let ct = match negotiated.format {
-        Format::Protobuf if bytes.starts_with(crate::api::protobuf::MAGIC) => Format::Protobuf.media_type(),
+        Format::Protobuf if bytes.starts_with(crate::api::protobuf::MAGIC) => {
+            Format::Protobuf.media_type()
+        }
         Format::Yaml => Format::Yaml.media_type(),
         _ => Format::Json.media_type(),
     };
@@ -90,7 +106,12 @@ fn kind_of(a: &Attributes) -> &'static str {
 }
 
 /// Answers the create of a decoded object: (status code, object).
-pub fn handle(auth: &Auth, user: &UserInfo, a: &Attributes, mut obj: Value) -> Result<(u16, Value), ApiError> {
+pub fn handle(
+    auth: &Auth,
+    user: &UserInfo,
+    a: &Attributes,
+    mut obj: Value,
+) -> Result<(u16, Value), ApiError> {
     if !obj.is_object() {
         return Err(error::bad_body("not an object"));
     }
@@ -103,9 +124,20 @@ pub fn handle(auth: &Auth, user: &UserInfo, a: &Attributes, mut obj: Value) -> R
         "tokenreviews" => "TokenReview",
         _ => "TokenRequest",
     };
-    let group = if a.api_group.is_empty() { AUTHN } else { a.api_group.as_str() };
+    let group = if a.api_group.is_empty() {
+        AUTHN
+    } else {
+        a.api_group.as_str()
+    };
     obj["kind"] = json!(kind);
-    obj["apiVersion"] = json!(format!("{group}/{}", if a.api_version.is_empty() { "v1" } else { &a.api_version }));
+    obj["apiVersion"] = json!(format!(
+        "{group}/{}",
+        if a.api_version.is_empty() {
+            "v1"
+        } else {
+            &a.api_version
+        }
+    ));
     if !obj.get("metadata").is_some_and(Value::is_object) {
         obj["metadata"] = json!({});
     }
@@ -169,7 +201,10 @@ fn review_attributes(spec: &Value, kind: &str) -> Result<Attributes, ApiError> {
             a.api_version = str_at(r, "/version").to_string();
             Ok(a)
         }
-        (None, Some(n)) => Ok(Attributes::non_resource(str_at(n, "/verb"), str_at(n, "/path"))),
+        (None, Some(n)) => Ok(Attributes::non_resource(
+            str_at(n, "/verb"),
+            str_at(n, "/path"),
+        )),
         (Some(_), Some(_)) => Err(error::review_attributes(AUTHZ, kind, true)),
         (None, None) => Err(error::review_attributes(AUTHZ, kind, false)),
     }
@@ -264,7 +299,11 @@ fn token_request(auth: &Auth, a: &Attributes, mut obj: Value) -> Result<(u16, Va
     let state = auth.state();
     let sa = state
         .store
-        .get(&GroupResource::new("", "serviceaccounts"), &a.namespace, &a.name)
+        .get(
+            &GroupResource::new("", "serviceaccounts"),
+            &a.namespace,
+            &a.name,
+        )
         .ok_or_else(|| ApiError::not_found("", "serviceaccounts", &a.name))?;
     let sa_uid = str_at(&sa, "/metadata/uid").to_string();
     let spec = obj.get("spec").cloned().unwrap_or(json!({}));
@@ -381,8 +420,20 @@ mod tests {
         assert!(handles(&t));
         t.subresource = String::new();
         assert!(!handles(&t));
-        assert!(handles(&Attributes::resource("create", AUTHZ, "localsubjectaccessreviews", "ns", "")));
-        assert!(!handles(&Attributes::resource("create", AUTHZ, "localsubjectaccessreviews", "", "")));
+        assert!(handles(&Attributes::resource(
+            "create",
+            AUTHZ,
+            "localsubjectaccessreviews",
+            "ns",
+            ""
+        )));
+        assert!(!handles(&Attributes::resource(
+            "create",
+            AUTHZ,
+            "localsubjectaccessreviews",
+            "",
+            ""
+        )));
     }
 
     #[test]

@@ -104,8 +104,10 @@ mod tests {
 
     #[test]
     fn parses_the_kube_apiserver_format() {
-        let t = parse("tok1,alice,1001,\"dev,ops\"\n\ntok2,bob,1002\n,skipped,3\ntok2,bob2,1003,x,extra\n")
-            .expect("parses");
+        let t = parse(
+            "tok1,alice,1001,\"dev,ops\"\n\ntok2,bob,1002\n,skipped,3\ntok2,bob2,1003,x,extra\n",
+        )
+        .expect("parses");
         assert_eq!(t.len(), 2);
         assert_eq!(t["tok1"].name, "alice");
         assert_eq!(t["tok1"].uid, "1001");
@@ -118,7 +120,10 @@ mod tests {
     fn bad_lines_name_line_and_reason() {
         assert_eq!(
             parse("a,b,c\nonly,two\n").expect_err("short"),
-            (2, "must have at least 3 columns (token, user name, user uid), found 2".into())
+            (
+                2,
+                "must have at least 3 columns (token, user name, user uid), found 2".into()
+            )
         );
         assert_eq!(parse("a,b,\"c\n").expect_err("quote").0, 1);
         assert_eq!(parse("a,b\"x,c\n").expect_err("bare").0, 1);

@@ -102,7 +102,10 @@ mod tests {
 
     #[test]
     fn service_account_names() {
-        assert_eq!(service_account_user("ns", "sa"), "system:serviceaccount:ns:sa");
+        assert_eq!(
+            service_account_user("ns", "sa"),
+            "system:serviceaccount:ns:sa"
+        );
         assert_eq!(
             split_service_account("system:serviceaccount:ns:sa"),
             Some(("ns", "sa"))

@@ -12,8 +12,6 @@ use serde_json::json;
 use std::path::Path;
 use std::time::Instant;
 
-
-
 /// RoleBindings in the user's namespace.
 pub const BINDINGS: usize = 1_000;
 const NS: &str = "bench-auth";
@@ -23,10 +21,23 @@ const CLIENTS: usize = 16;
 /// disturbed by other load on the machine).
 const ROUNDS: usize = 5;
 
-async fn post(e: &Endpoint, c: &reqwest::Client, path: &str, body: serde_json::Value) -> Result<()> {
-    let r = e.auth(c.post(format!("{}{path}", e.url))).json(&body).send().await?;
+async fn post(
+    e: &Endpoint,
+    c: &reqwest::Client,
+    path: &str,
+    body: serde_json::Value,
+) -> Result<()> {
+    let r = e
+        .auth(c.post(format!("{}{path}", e.url)))
+        .json(&body)
+        .send()
+        .await?;
     if !r.status().is_success() {
-        bail!("POST {path}: {} {}", r.status(), r.text().await.unwrap_or_default());
+        bail!(
+            "POST {path}: {} {}",
+            r.status(),
+            r.text().await.unwrap_or_default()
+        );
     }
     Ok(())
 }
@@ -35,7 +46,13 @@ async fn post(e: &Endpoint, c: &reqwest::Client, path: &str, body: serde_json::V
 /// of that Role; only the last binds the bench user.
 async fn populate(admin: &Endpoint) -> Result<()> {
     let c = admin.client()?;
-    post(admin, &c, "/api/v1/namespaces", json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}})).await?;
+    post(
+        admin,
+        &c,
+        "/api/v1/namespaces",
+        json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NS}}),
+    )
+    .await?;
     post(admin, &c, &format!("/api/v1/namespaces/{NS}/configmaps"),
         json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "target"}, "data": {"k": "v"}})).await?;
     let rbac = format!("/apis/rbac.authorization.k8s.io/v1/namespaces/{NS}");
@@ -91,7 +108,10 @@ pub async fn run(bin: &Path, requests: usize, report: &mut Report) -> Result<()>
     let tokens = tokens.to_string_lossy().into_owned();
     let mut servers = Vec::new();
     for mode in ["RBAC", "AlwaysAllow"] {
-        let (s, _) = Spawned::start(bin, &["--token-auth-file", &tokens, "--authorization-mode", mode])?;
+        let (s, _) = Spawned::start(
+            bin,
+            &["--token-auth-file", &tokens, "--authorization-mode", mode],
+        )?;
         eprintln!("authorization {mode}: {BINDINGS} RoleBindings");
         populate(&s.endpoint).await?;
         let user = Endpoint {

@@ -11,9 +11,9 @@
 //! bodies over the 3 MiB limit (server RSS, and a GET's p50/p99 against
 //! the same GETs without the flood).
 
+pub mod auth;
 mod cluster;
 pub mod streams;
-pub mod auth;
 pub mod target;
 
 use anyhow::{bail, Context, Result};

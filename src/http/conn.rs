@@ -92,6 +92,7 @@ pub async fn serve(
             app,
             state,
             shutdown,
+            None,
         )
         .await;
     };
@@ -106,14 +107,23 @@ pub async fn serve(
             return;
         }
     };
+    // The client certificate's user (CN, O), for the authentication filter.
+    let peer = crate::server::tls::peer_user(tls.get_ref().1);
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         // HTTP/2: coalesce the frames of many streams (watchers).
         let state = Arc::new(ConnState::new(timeouts, true));
         let io = Guarded::new(super::cork::Corked::new(tls), Arc::clone(&state));
-        run(io, app, state, shutdown).await
+        run(io, app, state, shutdown, peer).await
     } else {
         let state = Arc::new(ConnState::new(timeouts, false));
-        run(Guarded::new(tls, Arc::clone(&state)), app, state, shutdown).await
+        run(
+            Guarded::new(tls, Arc::clone(&state)),
+            app,
+            state,
+            shutdown,
+            peer,
+        )
+        .await
     }
 }
 
@@ -122,6 +132,7 @@ async fn run<I>(
     app: axum::Router,
     state: Arc<ConnState>,
     mut shutdown: watch::Receiver<bool>,
+    peer: Option<crate::auth::UserInfo>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -129,6 +140,7 @@ async fn run<I>(
     let service = ConnService {
         app,
         state: Arc::clone(&state),
+        peer,
     };
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(conn);
@@ -317,6 +329,8 @@ impl Drop for ActiveGuard {
 struct ConnService {
     app: axum::Router,
     state: Arc<ConnState>,
+    /// The TLS client certificate's user, put on every request.
+    peer: Option<crate::auth::UserInfo>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -327,6 +341,11 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
 
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let guard = self.state.request_started();
+        let mut req = req;
+        if let Some(p) = &self.peer {
+            req.extensions_mut()
+                .insert(crate::auth::PeerCertificate(p.clone()));
+        }
         let app = self.app.clone();
         let state = Arc::clone(&self.state);
         Box::pin(async move {

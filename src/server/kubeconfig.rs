@@ -50,7 +50,13 @@ pub fn render_client_cert(url: &str, ca_pem: &str, cert_pem: &str, key_pem: &str
 pub fn user_path(admin: &Path, user: &str) -> std::path::PathBuf {
     let safe: String = user
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "._-".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "._-".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let file = admin
         .file_name()

@@ -339,7 +339,9 @@ impl MockServerBuilder {
             Arc::new(crate::streams::Streams::new(self.scripts.clone())),
         );
         if insecure && !self.auth.users.is_empty() {
-            return Err(anyhow!("--user needs TLS (client certificates); drop --insecure-http"));
+            return Err(anyhow!(
+                "--user needs TLS (client certificates); drop --insecure-http"
+            ));
         }
         let auth = Arc::new(crate::auth::Auth::new(
             Arc::clone(&state),
@@ -640,43 +642,6 @@ async fn accept_loop(
             Ok((stream, _)) => {
                 backoff = None;
                 stream
-        let _ = stream.set_nodelay(true);
-        let app = app.clone();
-        let acceptor = acceptor.clone();
-        let watcher = graceful.watcher();
-        tokio::spawn(async move {
-            let builder = auto::Builder::new(TokioExecutor::new());
-            let result = match acceptor {
-                Some(acceptor) => match acceptor.accept(stream).await {
-                    Ok(tls) if tls.get_ref().1.alpn_protocol() == Some(b"h2") => {
-                        let peer = tls::peer_user(tls.get_ref().1);
-                        let service = TowerToHyperService::new(crate::auth::with_peer(app, peer));
-                        // HTTP/2: coalesce the frames of many streams (watchers).
-                        let io = TokioIo::new(crate::http::cork::Corked::new(tls));
-                        let conn = builder.serve_connection_with_upgrades(io, service);
-                        watcher.watch(conn.into_owned()).await
-                    }
-                    Ok(tls) => {
-                        let peer = tls::peer_user(tls.get_ref().1);
-                        let service = TowerToHyperService::new(crate::auth::with_peer(app, peer));
-                        let conn =
-                            builder.serve_connection_with_upgrades(TokioIo::new(tls), service);
-                        watcher.watch(conn.into_owned()).await
-                    }
-                    Err(e) => {
-                        tracing::debug!("TLS handshake: {e}");
-                        return;
-                    }
-                },
-                None => {
-                    let service = TowerToHyperService::new(app);
-                    let conn =
-                        builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-                    watcher.watch(conn.into_owned()).await
-                }
-            };
-            if let Err(e) = result {
-                tracing::debug!("connection: {e}");
             }
             Err(e) => {
                 let delay = crate::http::limits::next_accept_backoff(backoff);

@@ -7,8 +7,8 @@
 //! client CA (the generated CA; with brought certificates a CA of its own)
 //! authenticates its connection as CN = user, O = groups (`crate::auth::x509`).
 
-use anyhow::{anyhow, Context, Result};
 use crate::auth::x509::ClientCa;
+use anyhow::{anyhow, Context, Result};
 use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair, KeyUsagePurpose};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use std::path::Path;
@@ -84,11 +84,13 @@ impl TlsMaterial {
         for c in parse_certs(&self.client_ca.cert_pem)? {
             roots.add(c).context("client CA")?;
         }
-        let verifier =
-            rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&provider))
-                .allow_unauthenticated()
-                .build()
-                .context("client certificate verifier")?;
+        let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::clone(&provider),
+        )
+        .allow_unauthenticated()
+        .build()
+        .context("client certificate verifier")?;
         let mut config = rustls::ServerConfig::builder_with_provider(provider)
             .with_safe_default_protocol_versions()?
             .with_client_cert_verifier(verifier)

@@ -37,7 +37,10 @@ impl Probe {
     async fn send(&self, method: &str, path: &str, ctype: &str, body: Vec<u8>) -> (u16, Value) {
         let mut req = self
             .http
-            .request(method.parse().expect("method"), format!("{}{path}", self.server.url()))
+            .request(
+                method.parse().expect("method"),
+                format!("{}{path}", self.server.url()),
+            )
             .header("Content-Type", ctype)
             .header("Accept", "application/json")
             .body(body);
@@ -47,12 +50,17 @@ impl Probe {
         let resp = req.send().await.expect("the server answers");
         let code = resp.status().as_u16();
         let text = resp.text().await.unwrap_or_default();
-        (code, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+        (
+            code,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
     }
 
     /// The seeded object, unchanged, and the server alive.
     async fn seed_intact(&self) -> Value {
-        let (code, obj) = self.send("GET", &format!("{CM}/seed"), "application/json", Vec::new()).await;
+        let (code, obj) = self
+            .send("GET", &format!("{CM}/seed"), "application/json", Vec::new())
+            .await;
         assert_eq!(code, 200, "seed is gone: {obj}");
         assert_eq!(obj["data"], json!({"k": "v"}), "seed changed: {obj}");
         obj
@@ -70,10 +78,22 @@ async fn deeply_nested_json_bodies_get_a_400_not_a_stack_overflow() {
     for (method, path, ctype) in [
         ("POST", CM.to_string(), "application/json"),
         ("PUT", format!("{CM}/seed"), "application/json"),
-        ("PATCH", format!("{CM}/seed"), "application/merge-patch+json"),
-        ("PATCH", format!("{CM}/seed"), "application/strategic-merge-patch+json"),
+        (
+            "PATCH",
+            format!("{CM}/seed"),
+            "application/merge-patch+json",
+        ),
+        (
+            "PATCH",
+            format!("{CM}/seed"),
+            "application/strategic-merge-patch+json",
+        ),
         ("PATCH", format!("{CM}/seed"), "application/json-patch+json"),
-        ("PATCH", format!("{CM}/seed?fieldManager=m"), "application/apply-patch+yaml"),
+        (
+            "PATCH",
+            format!("{CM}/seed?fieldManager=m"),
+            "application/apply-patch+yaml",
+        ),
     ] {
         let (code, body) = p.send(method, &path, ctype, deep.clone()).await;
         assert!(
@@ -91,11 +111,18 @@ async fn deeply_nested_json_bodies_get_a_400_not_a_stack_overflow() {
     );
     // A balanced array nested 10000 deep is valid JSON: findKind fails on it.
     let balanced = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
-    let (code, body) = p.send("POST", CM, "application/json", balanced.into_bytes()).await;
+    let (code, body) = p
+        .send("POST", CM, "application/json", balanced.into_bytes())
+        .await;
     assert_eq!(code, 400, "{body}");
-    assert!(message(&body).contains("cannot unmarshal array into Go value of type struct"), "{body}");
+    assert!(
+        message(&body).contains("cannot unmarshal array into Go value of type struct"),
+        "{body}"
+    );
     let yaml = format!("{}x{}", "[".repeat(16_000), "]".repeat(16_000));
-    let (code, body) = p.send("POST", CM, "application/yaml", yaml.into_bytes()).await;
+    let (code, body) = p
+        .send("POST", CM, "application/yaml", yaml.into_bytes())
+        .await;
     assert_eq!(code, 400, "{body}");
     p.seed_intact().await;
 }
@@ -107,7 +134,12 @@ async fn huge_watch_timeout_seconds_do_not_panic() {
         // Go multiplies by time.Second in wrapping int64: these all end the
         // watch at once (a negative duration), with a 200.
         let (code, body) = p
-            .send("GET", &format!("{CM}?watch=true&timeoutSeconds={t}"), "application/json", Vec::new())
+            .send(
+                "GET",
+                &format!("{CM}?watch=true&timeoutSeconds={t}"),
+                "application/json",
+                Vec::new(),
+            )
             .await;
         assert_eq!(code, 200, "timeoutSeconds={t}: {body}");
     }
@@ -172,7 +204,12 @@ async fn malformed_delete_options_bodies_delete_nothing() {
     assert_eq!(code, 409, "the YAML precondition applies: {resp}");
     p.seed_intact().await;
     let (code, resp) = p
-        .send("DELETE", &path, "application/yaml", b"kind: DeleteOptions\napiVersion: v1\n".to_vec())
+        .send(
+            "DELETE",
+            &path,
+            "application/yaml",
+            b"kind: DeleteOptions\napiVersion: v1\n".to_vec(),
+        )
         .await;
     assert_eq!(code, 200, "{resp}");
 }
@@ -182,7 +219,12 @@ async fn put_without_a_name_or_with_another_uid_replaces_nothing() {
     let p = Probe::start().await;
     let path = format!("{CM}/seed");
     let (code, resp) = p
-        .send("PUT", &path, "application/json", json!({"data": {"k": "gone"}}).to_string().into_bytes())
+        .send(
+            "PUT",
+            &path,
+            "application/json",
+            json!({"data": {"k": "gone"}}).to_string().into_bytes(),
+        )
         .await;
     assert_eq!(code, 400, "{resp}");
     assert_eq!(
@@ -255,14 +297,24 @@ async fn server_side_apply_refuses_values_of_the_wrong_type() {
             "metadata:\n  name: seed\n  labels: {a: 1}\n",
             ".metadata.labels.a: expected string, got &value.valueUnstructured{Value:1}",
         ),
-        ("immutable: \"x\"\n", ".immutable: expected boolean, got &{x}"),
+        (
+            "immutable: \"x\"\n",
+            ".immutable: expected boolean, got &{x}",
+        ),
     ] {
         let doc = if tail.starts_with("metadata") {
             format!("apiVersion: v1\nkind: ConfigMap\n{tail}")
         } else {
             format!("{head}{tail}")
         };
-        let (code, resp) = p.send("PATCH", &path, "application/apply-patch+yaml", doc.clone().into_bytes()).await;
+        let (code, resp) = p
+            .send(
+                "PATCH",
+                &path,
+                "application/apply-patch+yaml",
+                doc.clone().into_bytes(),
+            )
+            .await;
         assert_eq!(code, 500, "{doc}: {resp}");
         assert_eq!(
             message(&resp),
@@ -274,7 +326,14 @@ async fn server_side_apply_refuses_values_of_the_wrong_type() {
     // Non-base64 binaryData is a string to SMD and fails the conversion to
     // the Go type afterwards.
     let doc = format!("{head}binaryData:\n  b: '!!!'\n");
-    let (code, resp) = p.send("PATCH", &path, "application/apply-patch+yaml", doc.into_bytes()).await;
+    let (code, resp) = p
+        .send(
+            "PATCH",
+            &path,
+            "application/apply-patch+yaml",
+            doc.into_bytes(),
+        )
+        .await;
     assert_eq!(code, 500, "{resp}");
     assert!(
         message(&resp).starts_with(&format!(
@@ -294,6 +353,13 @@ async fn server_side_apply_refuses_values_of_the_wrong_type() {
     assert_eq!(req.send().await.expect("list").status().as_u16(), 200);
     // A well-typed apply still works.
     let doc = format!("{head}data:\n  k: v\n  k2: w\n");
-    let (code, resp) = p.send("PATCH", &path, "application/apply-patch+yaml", doc.into_bytes()).await;
+    let (code, resp) = p
+        .send(
+            "PATCH",
+            &path,
+            "application/apply-patch+yaml",
+            doc.into_bytes(),
+        )
+        .await;
     assert_eq!(code, 200, "{resp}");
 }

@@ -84,7 +84,11 @@ fn gvk_index() -> &'static HashMap<(String, String, String), String> {
 
 /// The built-in definitions and the one of `group/version, Kind=kind`, for
 /// the typed conversion of server-side apply (`patch::typed`).
-pub fn builtin_schema(group: &str, version: &str, kind: &str) -> Option<(&'static Map<String, Value>, &'static Value)> {
+pub fn builtin_schema(
+    group: &str,
+    version: &str,
+    kind: &str,
+) -> Option<(&'static Map<String, Value>, &'static Value)> {
     let defs = definitions();
     let name = gvk_index().get(&(group.to_string(), version.to_string(), kind.to_string()))?;
     Some((defs, defs.get(name)?))

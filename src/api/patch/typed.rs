@@ -345,8 +345,14 @@ mod tests {
 
     #[test]
     fn wrong_types_get_smd_texts() {
-        assert_eq!(check(json!({"data": "x"})), vec![".data: expected map, got &{x}"]);
-        assert_eq!(check(json!({"data": ["x"]})), vec![".data: expected map, got &{[x]}"]);
+        assert_eq!(
+            check(json!({"data": "x"})),
+            vec![".data: expected map, got &{x}"]
+        );
+        assert_eq!(
+            check(json!({"data": ["x"]})),
+            vec![".data: expected map, got &{[x]}"]
+        );
         assert_eq!(
             check(json!({"metadata": {"labels": {"a": 1}}})),
             vec![".metadata.labels.a: expected string, got &value.valueUnstructured{Value:1}"]
@@ -371,7 +377,9 @@ mod tests {
 
     #[test]
     fn valid_documents_and_nulls_pass() {
-        assert!(check(json!({"data": {"a": "b"}, "immutable": null, "metadata": {"name": "x"}}))
-            .is_empty());
+        assert!(
+            check(json!({"data": {"a": "b"}, "immutable": null, "metadata": {"name": "x"}}))
+                .is_empty()
+        );
     }
 }

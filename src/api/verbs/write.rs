@@ -821,8 +821,7 @@ fn apply_config(rr: &ResourceRequest<'_>) -> Result<Value> {
         }
         _ => {
             let mut probe = config.clone();
-            let mut unknown =
-                crate::api::unknown_fields::prune(&def.group, &def.kind, &mut probe);
+            let mut unknown = crate::api::unknown_fields::prune(&def.group, &def.kind, &mut probe);
             unknown.extend(crd::prune(rr.state, def, &mut probe));
             unknown
                 .iter()
