@@ -456,10 +456,13 @@ fn describe(b: &Binding, user: &UserInfo) -> String {
 
 type Maps = [crate::store::Objects; 4];
 
+/// The index and the collections it was built from, at one revision.
+type Indexed = (u64, Arc<Maps>, Arc<Index>);
+
 /// The index of the newest state, rebuilt when a collection changed.
 #[derive(Default)]
 pub struct Cache {
-    current: RwLock<Option<(u64, Arc<Maps>, Arc<Index>)>>,
+    current: RwLock<Option<Indexed>>,
 }
 
 impl std::fmt::Debug for Cache {

@@ -20,7 +20,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the mock API server.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Measure kubemock (or --against a server) and print a table plus JSON.
     Bench(BenchArgs),
     /// Check what clients sent against expectation files: a running
@@ -256,7 +256,7 @@ pub struct ServeArgs {
 /// Runs the command line; returns when the server stops.
 pub async fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Bench(args) => {
             let mut opts = if args.quick {
                 crate::bench::BenchOptions::quick()

@@ -921,7 +921,9 @@ impl Server {
             Some(kc) => (Endpoint::from_kubeconfig(kc)?, None),
             None => {
                 let bin = kubemock_binary()?;
-                let (s, _) = Spawned::start(&bin, &[])?;
+                // A bare apiserver: controllers' status writes to the seeded
+                // workloads would read as changes no request made.
+                let (s, _) = Spawned::start(&bin, &["--controllers", "none"])?;
                 (s.endpoint.clone(), Some(s))
             }
         };
