@@ -41,14 +41,11 @@ pub fn upgrade_required() -> ApiError {
     ApiError::bad_request("Upgrade request required")
 }
 
-/// kubemock's own answer to `Upgrade: SPDY/3.1` for exec and attach (not
-/// a Kubernetes text: kubemock serves them over WebSocket; plain SPDY is
-/// served for port-forward only). Clients print
+/// kubemock's own answer to an `Upgrade` of another SPDY version than
+/// 3.1 (not a Kubernetes text). Clients print
 /// `unable to upgrade connection: <this message>`.
 pub fn spdy_unsupported() -> ApiError {
-    ApiError::bad_request(
-        "kubemock serves exec and attach over WebSocket only (SPDY/3.1 is not implemented for them); use kubectl >= 1.31 or a WebSocket client",
-    )
+    ApiError::bad_request("kubemock serves streams over WebSocket or SPDY/3.1 only")
 }
 
 /// kubemock's own 429 when the bounded number of concurrent stream
@@ -207,4 +204,32 @@ pub const PORT_REQUIRED: &str = "query parameter \"port\" is required";
 /// A port that is not a number in 1..65535 (kubelet `parsePorts`).
 pub fn bad_port(p: &str) -> String {
     format!("unable to parse {p:?} as a port: invalid port")
+}
+
+/// `httpstream.Handshake` without an `X-Stream-Protocol-Version` header
+/// (400, plain text as `http.Error` writes it). UNVERIFIED: Go counts the
+/// header names the kubelet received, which behind a real apiserver's
+/// proxy are not exactly the client's; kubemock counts the client's.
+pub fn spdy_protocol_header_missing(header_names: usize) -> String {
+    format!(
+        "unable to upgrade: header X-Stream-Protocol-Version does not exist in request with {header_names} headers\n"
+    )
+}
+
+/// `httpstream.Handshake` when no offered protocol is served (403, plain
+/// text; Go's `%v` of the two string slices).
+pub fn spdy_protocol_unnegotiable(client: &[String], server: &[&str]) -> String {
+    format!(
+        "unable to upgrade: unable to negotiate protocol: client supports [{}], server accepts [{}]\n",
+        client.join(" "),
+        server.join(" ")
+    )
+}
+
+/// `httpstream.Handshake` when the header holds no protocol (400).
+pub fn spdy_protocol_header_empty(values: &[&str]) -> String {
+    format!(
+        "unable to upgrade: header X-Stream-Protocol-Version contains [{}], but no valid protocols\n",
+        values.join(" ")
+    )
 }

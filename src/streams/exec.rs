@@ -84,6 +84,8 @@ pub struct Prepared {
     pub(crate) ports: Vec<u16>,
     key: String,
     pub(crate) shutdown: watch::Receiver<bool>,
+    /// Plain SPDY/3.1 rather than WebSocket.
+    pub(crate) spdy: bool,
 }
 
 fn header_values<'a>(req: &'a ApiRequest, name: &str) -> Vec<&'a str> {
@@ -131,6 +133,53 @@ pub fn prepare(
                 ports: Vec::new(),
                 key: String::new(),
                 shutdown: state.shutdown.clone(),
+                spdy: true,
+            });
+        }
+        if kind != Kind::PortForward && upgrade.eq_ignore_ascii_case("SPDY/3.1") {
+            // `httpstream.Handshake`, as the kubelet runs it.
+            let values = header_values(req, "x-stream-protocol-version");
+            if values.is_empty() {
+                return Err(Reject::Text(
+                    400,
+                    errors::spdy_protocol_header_missing(req.headers.keys_len()),
+                ));
+            }
+            let offered: Vec<String> = values
+                .iter()
+                .flat_map(|v| v.split(','))
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .collect();
+            if offered.is_empty() {
+                return Err(Reject::Text(
+                    400,
+                    errors::spdy_protocol_header_empty(&values),
+                ));
+            }
+            let Some(proto) = super::spdy::negotiate_exec(&offered) else {
+                return Err(Reject::Text(
+                    403,
+                    errors::spdy_protocol_unnegotiable(&offered, &super::spdy::EXEC_PROTOCOLS),
+                ));
+            };
+            let opts = Options::from_query(&req.query);
+            if !opts.stdin && !opts.stdout && !opts.stderr {
+                return Err(Reject::Text(400, errors::NO_STREAMS.to_string()));
+            }
+            if !pod.container_running(&container) {
+                return Err(Reject::Text(500, errors::container_not_found(&container)));
+            }
+            return Ok(Prepared {
+                kind,
+                proto,
+                opts,
+                pod,
+                container,
+                ports: Vec::new(),
+                key: String::new(),
+                shutdown: state.shutdown.clone(),
+                spdy: true,
             });
         }
         return Err(errors::spdy_unsupported().into());
@@ -184,6 +233,7 @@ pub fn prepare(
         ports,
         key,
         shutdown: state.shutdown.clone(),
+        spdy: false,
     })
 }
 
@@ -204,7 +254,7 @@ impl Prepared {
             ));
         };
         let on_upgrade = hyper::upgrade::on(req);
-        if self.proto == channel::SPDY_PORTFORWARD {
+        if self.spdy {
             let mut resp = Response::new(axum::body::Body::empty());
             *resp.status_mut() = http::StatusCode::SWITCHING_PROTOCOLS;
             let h = resp.headers_mut();
@@ -218,12 +268,17 @@ impl Prepared {
             );
             h.insert(
                 "X-Stream-Protocol-Version",
-                http::HeaderValue::from_static("portforward.k8s.io"),
+                http::HeaderValue::from_static(self.proto.name),
             );
             tokio::spawn(async move {
                 let _guard: SessionGuard = guard;
                 if let Ok(upgraded) = on_upgrade.await {
-                    super::spdy::run_raw(TokioIo::new(upgraded), &self, &streams).await;
+                    let io = TokioIo::new(upgraded);
+                    if self.kind == Kind::PortForward {
+                        super::spdy::run_raw(io, &self, &streams).await;
+                    } else {
+                        super::spdy::run_exec_raw(io, &self, &streams).await;
+                    }
                 }
             });
             return resp;
@@ -421,9 +476,24 @@ enum End {
     Shutdown,
 }
 
-async fn run(ws: Ws, p: Prepared, streams: &Arc<Streams>) {
-    let (mut sink, mut source) = ws.split();
-    let proto = p.proto;
+/// A process started for a session: its streams and what to report.
+pub(crate) struct Started {
+    /// The process; resolves to how it ended.
+    pub process: futures::future::BoxFuture<'static, Outcome>,
+    /// Stdin (`None` when not requested).
+    pub stdin: Option<mpsc::Sender<Bytes>>,
+    /// Output.
+    pub out: mpsc::Receiver<Output>,
+    /// Terminal size updates.
+    pub size: watch::Sender<Option<(u16, u16)>>,
+    /// Faults in force.
+    pub faults: Faults,
+    /// Session number (for the exec id).
+    pub seq: u64,
+}
+
+/// Starts the process of an exec or attach.
+pub(crate) fn start(p: &Prepared, streams: &Arc<Streams>) -> Started {
     let argv = match p.kind {
         Kind::Attach => Vec::new(),
         _ => p.opts.command.clone(),
@@ -441,28 +511,9 @@ async fn run(ws: Ws, p: Prepared, streams: &Arc<Streams>) {
             "exec stream faults injected"
         );
     }
-
-    // The connection is established: an empty frame on the lowest
-    // writable channel (`createWebSocketStreams`).
-    let first = if p.opts.stdout {
-        1
-    } else if p.opts.stderr {
-        2
-    } else {
-        3
-    };
-    if !send_frame(&mut sink, &proto, first, b"").await {
-        return;
-    }
-    if let Some(id) = faults.unknown_stream {
-        if !send_frame(&mut sink, &proto, id, b"kubemock: unknown-stream fault\n").await {
-            return;
-        }
-    }
-
     let (stdin_tx, stdin_rx) = mpsc::channel::<Bytes>(16);
-    let mut stdin_tx = p.opts.stdin.then_some(stdin_tx);
-    let (out_tx, mut out_rx) = mpsc::channel::<Output>(16);
+    let stdin = p.opts.stdin.then_some(stdin_tx);
+    let (out_tx, out_rx) = mpsc::channel::<Output>(16);
     let (size_tx, size_rx) = watch::channel(None);
     let mut io = Io {
         stdin: stdin_rx,
@@ -485,14 +536,53 @@ async fn run(ws: Ws, p: Prepared, streams: &Arc<Streams>) {
     } else {
         None
     };
-    let process = async move {
+    let process = Box::pin(async move {
         match (kind, rule) {
             (Kind::Attach, _) => attach(follow, stdin_requested, &mut io).await,
             (_, Some(rule)) => process::run_rule(&rule, &mut io).await,
             (_, None) => process::run_builtin(&ctx, &argv, &mut io).await,
         }
+    });
+    Started {
+        process,
+        stdin,
+        out: out_rx,
+        size: size_tx,
+        faults,
+        seq,
+    }
+}
+
+async fn run(ws: Ws, p: Prepared, streams: &Arc<Streams>) {
+    let (mut sink, mut source) = ws.split();
+    let proto = p.proto;
+    let Started {
+        process,
+        stdin: mut stdin_tx,
+        out: mut out_rx,
+        size: size_tx,
+        faults,
+        seq,
+    } = start(&p, streams);
+    let mut process = process;
+
+    // The connection is established: an empty frame on the lowest
+    // writable channel (`createWebSocketStreams`).
+    let first = if p.opts.stdout {
+        1
+    } else if p.opts.stderr {
+        2
+    } else {
+        3
     };
-    tokio::pin!(process);
+    if !send_frame(&mut sink, &proto, first, b"").await {
+        return;
+    }
+    if let Some(id) = faults.unknown_stream {
+        if !send_frame(&mut sink, &proto, id, b"kubemock: unknown-stream fault\n").await {
+            return;
+        }
+    }
 
     let mut writer = Writer {
         proto: &proto,
@@ -612,7 +702,7 @@ fn close_for(e: &tokio_tungstenite::tungstenite::Error) -> Option<(CloseCode, &'
 
 /// The status written on the error channel (`None`: nothing, as v1–v3
 /// write nothing on success).
-fn status_for(p: &Prepared, outcome: &Outcome, seq: u64) -> Option<crate::meta::Status> {
+pub(crate) fn status_for(p: &Prepared, outcome: &Outcome, seq: u64) -> Option<crate::meta::Status> {
     let v5 = p.proto.close_signal;
     match outcome {
         Outcome::Exit(0) => p.proto.json_status.then(errors::success_status),

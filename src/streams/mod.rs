@@ -7,10 +7,10 @@
 //! `pkg/registry/core/pod/strategy.go` (`ExecLocation`, `LogLocation`,
 //! `validateContainer`), the apiserver's WebSocket translator
 //! (`apiserver/pkg/util/proxy`), and the kubelet's streaming server
-//! (`cri-streaming/pkg/streaming`). Plain SPDY/3.1 upgrades are refused
-//! (see [`errors::spdy_unsupported`]): kubectl >= 1.31 and the client
-//! libraries speak WebSocket; kubectl's port-forward SPDY-in-WebSocket
-//! tunnel is served by [`spdy`].
+//! (`cri-streaming/pkg/streaming`). Plain SPDY/3.1 (kubectl's fallback,
+//! client-go before 1.30) is served for exec, attach and port-forward, and
+//! kubectl's port-forward SPDY-in-WebSocket tunnel too, by [`spdy`]; other
+//! SPDY versions get [`errors::spdy_unsupported`].
 //!
 //! Entry points: [`try_upgrade`] (called by the HTTP layer before a body is
 //! read) and [`logs::serve`] (from the `log` subresource).
@@ -38,8 +38,9 @@ use std::sync::{Arc, Mutex, RwLock, Weak};
 
 pub use script::Script;
 
-/// Default bound on concurrent stream sessions per server.
-pub const DEFAULT_MAX_SESSIONS: usize = 512;
+/// Default bound on concurrent stream sessions per server (each holds a
+/// connection and a task; beyond it, 429 with a Status).
+pub const DEFAULT_MAX_SESSIONS: usize = 4096;
 
 /// The streaming state of one server: the script, the containers' files,
 /// and the live session count.

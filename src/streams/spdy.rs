@@ -258,10 +258,47 @@ where
     session(sink, source, p, streams).await
 }
 
-/// Plain SPDY/3.1 (`Upgrade: SPDY/3.1`, `X-Stream-Protocol-Version:
-/// portforward.k8s.io`: kubectl's fallback and client-go before 1.30): the
-/// same session over the raw upgraded connection, each read a message.
-pub(crate) async fn run_raw<IO>(io: IO, p: &Prepared, streams: &Arc<Streams>)
+/// The remote-command protocols the kubelet serves over SPDY
+/// (`cri-streaming/.../remotecommand/constants.go`
+/// `SupportedStreamingProtocols`: v5 is WebSocket-only).
+pub const EXEC_PROTOCOLS: [&str; 4] = [
+    "v4.channel.k8s.io",
+    "v3.channel.k8s.io",
+    "v2.channel.k8s.io",
+    "channel.k8s.io",
+];
+
+/// The remote-command protocol for a SPDY exec (`httpstream.Handshake`:
+/// the first the client offers that the kubelet serves). Exit statuses
+/// are the kubelet's (v4: JSON; older: text); SPDY half-closes streams
+/// itself, so `close_signal` stays off.
+pub fn negotiate_exec(offered: &[String]) -> Option<super::channel::Protocol> {
+    offered.iter().find_map(|o| {
+        EXEC_PROTOCOLS.iter().find(|n| *n == o)?;
+        super::channel::EXEC_PROTOCOLS
+            .iter()
+            .find(|p| p.name == o && !p.base64)
+            .map(|p| super::channel::Protocol {
+                json_status: p.name == "v4.channel.k8s.io",
+                close_signal: false,
+                ..*p
+            })
+    })
+}
+
+/// The two halves of a raw upgraded connection as message sink/stream.
+#[allow(clippy::type_complexity)]
+fn raw_halves<IO>(
+    io: IO,
+) -> (
+    std::pin::Pin<Box<dyn futures::Sink<Message, Error = std::io::Error> + Send>>,
+    std::pin::Pin<
+        Box<
+            dyn futures::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+                + Send,
+        >,
+    >,
+)
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
 {
@@ -283,7 +320,216 @@ where
         }
         Ok::<_, std::io::Error>(w)
     });
-    session(Box::pin(sink), Box::pin(source), p, streams).await
+    (Box::pin(sink), Box::pin(source))
+}
+
+/// Exec and attach over plain SPDY/3.1 (`KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false`,
+/// client-go before 1.30; `cri-streaming/.../remotecommand/httpstream.go`):
+/// the client opens an error stream and one per requested stream
+/// (`streamType` stdin, stdout, stderr, resize); the server answers each,
+/// runs the process once all are there, writes the status on the error
+/// stream and half-closes its streams.
+pub(crate) async fn run_exec_raw<IO>(io: IO, p: &Prepared, streams: &Arc<Streams>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    use super::process::{Outcome, Output};
+    let (mut sink, mut source) = raw_halves(io);
+    let mut framer = Framer::default();
+    let mut buf: Vec<u8> = Vec::new();
+    let expected = 1
+        + usize::from(p.opts.stdin)
+        + usize::from(p.opts.stdout)
+        + usize::from(p.opts.stderr)
+        + usize::from(p.opts.tty);
+    let mut ids: HashMap<String, u32> = HashMap::new();
+    let mut early: Vec<Frame> = Vec::new();
+    let send = |f: Vec<u8>| Message::Binary(f.into());
+    // Phase 1: the client's streams (bounded wait).
+    let collected = tokio::time::timeout(std::time::Duration::from_secs(30), async {
+        while ids.len() < expected {
+            match source.next().await {
+                Some(Ok(Message::Binary(b))) => buf.extend_from_slice(&b),
+                _ => return false,
+            }
+            loop {
+                match framer.next(&mut buf) {
+                    Ok(Some(Frame::SynStream { id, headers, .. })) => {
+                        if sink.send(send(framer.syn_reply(id))).await.is_err() {
+                            return false;
+                        }
+                        let t = headers
+                            .iter()
+                            .find(|(n, _)| n == "streamtype")
+                            .map(|(_, v)| v.clone())
+                            .unwrap_or_default();
+                        ids.insert(t, id);
+                    }
+                    Ok(Some(Frame::Ping(id))) => {
+                        if sink.send(send(ping(id))).await.is_err() {
+                            return false;
+                        }
+                    }
+                    Ok(Some(f)) => early.push(f),
+                    Ok(None) => break,
+                    Err(_) => return false,
+                }
+            }
+        }
+        true
+    })
+    .await;
+    if collected != Ok(true) {
+        return;
+    }
+    let id = |t: &str| ids.get(t).copied();
+    let (stdin_id, stdout_id, stderr_id, error_id, resize_id) = (
+        id("stdin"),
+        id("stdout"),
+        id("stderr"),
+        id("error"),
+        id("resize"),
+    );
+    let started = super::exec::start(p, streams);
+    let mut process = started.process;
+    let mut stdin_tx = started.stdin;
+    let mut out_rx = started.out;
+    let size_tx = started.size;
+    let shutdown = super::stopped(p.shutdown.clone());
+    tokio::pin!(shutdown);
+    let mut outcome: Option<Outcome> = None;
+    let mut out_open = true;
+    let mut pending: Vec<Frame> = early;
+    let mut pending_stdin: Option<Bytes> = None;
+    let mut stdin_fin = false;
+    loop {
+        if outcome.is_some() && !out_open {
+            break;
+        }
+        // Frames already read are handled before reading more (but not
+        // while a stdin chunk waits for room: output keeps flowing).
+        let frame = if pending_stdin.is_some() {
+            None
+        } else if !pending.is_empty() {
+            Some(pending.remove(0))
+        } else {
+            match framer.next(&mut buf) {
+                Ok(f) => f,
+                Err(_) => return,
+            }
+        };
+        if let Some(frame) = frame {
+            match frame {
+                Frame::Data { id, fin, data } if Some(id) == stdin_id => {
+                    if stdin_tx.is_some() && !data.is_empty() {
+                        pending_stdin = Some(Bytes::from(data));
+                    }
+                    stdin_fin |= fin;
+                }
+                Frame::Data { id, data, .. } if Some(id) == resize_id => {
+                    for v in serde_json::Deserializer::from_slice(&data)
+                        .into_iter::<serde_json::Value>()
+                        .flatten()
+                    {
+                        let w = v.get("Width").and_then(|x| x.as_u64()).unwrap_or(0) as u16;
+                        let h = v.get("Height").and_then(|x| x.as_u64()).unwrap_or(0) as u16;
+                        let _ = size_tx.send(Some((w, h)));
+                    }
+                }
+                Frame::Rst(id) if Some(id) == stdin_id => stdin_tx = None,
+                Frame::Ping(id) if sink.send(send(ping(id))).await.is_err() => return,
+                Frame::GoAway => return,
+                _ => {}
+            }
+            continue;
+        }
+        if stdin_tx.is_none() {
+            pending_stdin = None;
+        }
+        if pending_stdin.is_none() && stdin_fin {
+            stdin_tx = None;
+        }
+        let reserve_tx = if pending_stdin.is_some() {
+            stdin_tx.clone()
+        } else {
+            None
+        };
+        tokio::select! {
+            permit = async { match &reserve_tx { Some(t) => t.reserve().await, None => std::future::pending().await } }, if reserve_tx.is_some() => {
+                match permit {
+                    Ok(permit) => permit.send(pending_stdin.take().unwrap_or_default()),
+                    Err(_) => { pending_stdin = None; stdin_tx = None; }
+                }
+            }
+            m = source.next(), if pending_stdin.is_none() => match m {
+                Some(Ok(Message::Binary(b))) => buf.extend_from_slice(&b),
+                _ => return,
+            },
+            o = out_rx.recv(), if out_open => match o {
+                Some(o) => {
+                    let (sid, d) = match o {
+                        Output::Stdout(d) => (stdout_id, d),
+                        Output::Stderr(d) if p.opts.tty => (stdout_id, d),
+                        Output::Stderr(d) => (stderr_id, d),
+                    };
+                    let d = if p.opts.tty { crlf(&d) } else { d.to_vec() };
+                    if let Some(sid) = sid {
+                        if sink.send(send(data(sid, false, &d))).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                None => out_open = false,
+            },
+            r = &mut process, if outcome.is_none() => outcome = Some(r),
+            _ = &mut shutdown => return,
+        }
+    }
+    let outcome = outcome.unwrap_or(Outcome::Exit(0));
+    if let (Some(status), Some(eid)) = (super::exec::status_for(p, &outcome, started.seq), error_id)
+    {
+        let bytes = if p.proto.json_status {
+            super::errors::status_json(&status)
+        } else {
+            super::errors::v1_text(&status).into_bytes()
+        };
+        if sink.send(send(data(eid, false, &bytes))).await.is_err() {
+            return;
+        }
+    }
+    for sid in [stdout_id, stderr_id, error_id].into_iter().flatten() {
+        if sink.send(send(data(sid, true, &[]))).await.is_err() {
+            return;
+        }
+    }
+    // The client closes the connection once it has read everything
+    // (bounded wait).
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(Ok(_)) = source.next().await {}
+    })
+    .await;
+}
+
+fn crlf(d: &[u8]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(d.len() + 8);
+    for &b in d {
+        if b == b'\n' {
+            v.push(b'\r');
+        }
+        v.push(b);
+    }
+    v
+}
+
+/// Plain SPDY/3.1 (`Upgrade: SPDY/3.1`, `X-Stream-Protocol-Version:
+/// portforward.k8s.io`: kubectl's fallback and client-go before 1.30): the
+/// same session over the raw upgraded connection, each read a message.
+pub(crate) async fn run_raw<IO>(io: IO, p: &Prepared, streams: &Arc<Streams>)
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
+{
+    let (sink, source) = raw_halves(io);
+    session(sink, source, p, streams).await
 }
 
 async fn session<Si, St>(mut sink: Si, mut source: St, p: &Prepared, streams: &Arc<Streams>)

@@ -90,7 +90,17 @@ impl Kc {
         })
     }
     async fn run(&self, server: &MockServer, args: &[&str], stdin: &[u8]) -> (i32, String, String) {
+        self.run_env(server, args, stdin, &[]).await
+    }
+    async fn run_env(
+        &self,
+        server: &MockServer,
+        args: &[&str],
+        stdin: &[u8],
+        env: &[(&str, &str)],
+    ) -> (i32, String, String) {
         let mut c = common::kubectl_command(&self.bin, server, self.cache.path(), false);
+        c.envs(env.iter().copied());
         c.args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -410,6 +420,76 @@ pf.close()
     );
 }
 
+/// `@kubernetes/client-node`'s `Exec` (WebSocket, v5/v4): stdout, stdin
+/// and the exit status a non-zero exit reports.
+#[tokio::test]
+async fn client_node_exec() {
+    let Some((node, modules)) = common::node_env() else {
+        return;
+    };
+    let (server, client) = server().await;
+    running_pod(&client, "p1", &["main"]).await;
+    let entry = modules.join("@kubernetes/client-node/dist/index.js");
+    let script = format!(
+        r#"
+import * as k8s from {entry:?};
+import {{ Writable, Readable }} from 'node:stream';
+const kc = new k8s.KubeConfig();
+kc.loadFromFile(process.argv[2]);
+const exec = new k8s.Exec(kc);
+async function run(command, stdinText) {{
+  let out = '', err = '';
+  const stdout = new Writable({{ write(c, _e, cb) {{ out += c; cb(); }} }});
+  const stderr = new Writable({{ write(c, _e, cb) {{ err += c; cb(); }} }});
+  const stdin = stdinText === null ? null : Readable.from([stdinText]);
+  const status = await new Promise((resolve, reject) => {{
+    exec.exec('default', 'p1', 'main', command, stdout, stderr, stdin, false, resolve)
+      .then(ws => ws.on('close', () => resolve(null)), reject);
+  }});
+  return {{ out, err, status }};
+}}
+const results = [
+  await run(['echo', 'hi'], null),
+  await run(['sh', '-c', 'exit 3'], null),
+  await run(['cat'], 'from node\n'),
+];
+console.log(JSON.stringify(results));
+"#,
+        entry = entry.to_string_lossy()
+    );
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("exec.mjs");
+    std::fs::write(&path, script).expect("script");
+    let out = tokio::time::timeout(
+        Duration::from_secs(60),
+        tokio::process::Command::new(node)
+            .arg(&path)
+            .arg(server.kubeconfig_path())
+            .output(),
+    )
+    .await
+    .expect("node finishes")
+    .expect("node runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v[0]["out"], "hi\n", "{v}");
+    assert_eq!(v[0]["status"]["status"], "Success", "{v}");
+    assert_eq!(v[1]["status"]["status"], "Failure", "{v}");
+    assert_eq!(v[1]["status"]["reason"], "NonZeroExitCode", "{v}");
+    assert_eq!(
+        v[1]["status"]["details"]["causes"][0]["reason"], "ExitCode",
+        "{v}"
+    );
+    assert_eq!(
+        v[1]["status"]["details"]["causes"][0]["message"], "3",
+        "{v}"
+    );
+    assert_eq!(v[2]["out"], "from node\n", "{v}");
+    assert_eq!(v[2]["status"]["status"], "Success", "{v}");
+    no_live_sessions(&server).await;
+}
+
 #[tokio::test]
 async fn kube_rs_exec() {
     let (server, client) = server().await;
@@ -495,24 +575,37 @@ async fn bad_frames_close_with_codes_and_nothing_leaks() {
         .await
         .unwrap_or_default()
         .contains("Upgrade request required"));
-    // SPDY/3.1 is refused with a Status clients print after "unable to
-    // upgrade connection:".
-    let resp = reqwest::Client::new()
-        .post(format!(
-            "http://{}/api/v1/namespaces/default/pods/p1/exec?command=true&stdout=1",
-            server.address()
-        ))
-        .header("Connection", "Upgrade")
-        .header("Upgrade", "SPDY/3.1")
-        .send()
-        .await
-        .expect("post");
+    // A SPDY/3.1 upgrade runs httpstream.Handshake: without a protocol
+    // header, 400; with only unserved ones (v5 is WebSocket-only), 403;
+    // both plain text as http.Error writes it.
+    let spdy = |protocols: Option<&'static str>| {
+        let mut r = reqwest::Client::new()
+            .post(format!(
+                "http://{}/api/v1/namespaces/default/pods/p1/exec?command=true&stdout=1",
+                server.address()
+            ))
+            .header("Connection", "Upgrade")
+            .header("Upgrade", "SPDY/3.1");
+        if let Some(p) = protocols {
+            r = r.header("X-Stream-Protocol-Version", p);
+        }
+        r.send()
+    };
+    let resp = spdy(None).await.expect("post");
     assert_eq!(resp.status().as_u16(), 400);
-    let body: serde_json::Value = resp.json().await.expect("status");
-    assert!(body["message"]
-        .as_str()
-        .unwrap_or("")
-        .contains("SPDY/3.1 is not implemented"));
+    let text = resp.text().await.unwrap_or_default();
+    assert!(
+        text.starts_with(
+            "unable to upgrade: header X-Stream-Protocol-Version does not exist in request with "
+        ),
+        "{text}"
+    );
+    let resp = spdy(Some("v5.channel.k8s.io, v9")).await.expect("post");
+    assert_eq!(resp.status().as_u16(), 403);
+    assert_eq!(
+        resp.text().await.unwrap_or_default(),
+        "unable to upgrade: unable to negotiate protocol: client supports [v5.channel.k8s.io v9], server accepts [v4.channel.k8s.io v3.channel.k8s.io v2.channel.k8s.io channel.k8s.io]\n"
+    );
     // A pod that is not running: the kubelet's 500.
     let client = common::client_for(&server).await;
     let pods: Api<Pod> = Api::namespaced(client, "default");
@@ -623,32 +716,68 @@ async fn drain(ws: &mut RawWs) -> (Vec<u8>, String) {
 }
 
 #[tokio::test]
-async fn two_hundred_concurrent_sessions_end_cleanly() {
+async fn a_thousand_concurrent_sessions_end_cleanly() {
+    // Each session holds two fds in this process (client and server side)
+    // and other tests run beside it: fewer sessions under a low fd limit.
+    let limit = std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|l| {
+            let line = l
+                .lines()
+                .find(|l| l.starts_with("Max open files"))?
+                .to_string();
+            line.split_whitespace().nth(3)?.parse::<usize>().ok()
+        })
+        .unwrap_or(1024);
+    let n = 1000.min(limit.saturating_sub(768) / 2).max(50);
+    if n < 1000 {
+        eprintln!("concurrent sessions: {n} instead of 1000 (fd limit {limit})");
+    }
     let server = plain_server().await;
     let before = server.streams().live_sessions();
+    // All sessions open at once: `cat` keeps each alive until its stdin
+    // closes.
+    let mut open = Vec::with_capacity(n);
+    for _ in 0..n {
+        open.push(
+            raw_exec(&server, "command=cat&stdin=1&stdout=1", "v5.channel.k8s.io")
+                .await
+                .expect("ws"),
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while server.streams().live_sessions() != before + n {
+        assert!(
+            Instant::now() < deadline,
+            "live sessions: {} of {n}",
+            server.streams().live_sessions() - before
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let mut set = tokio::task::JoinSet::new();
-    for i in 0..200 {
-        let addr = server.address();
-        let _ = addr;
-        let q = format!("command=echo&command=n{i}&stdout=1");
-        let s = &server;
-        let ws = raw_exec(s, &q, "v4.channel.k8s.io").await.expect("ws");
+    for (i, mut ws) in open.into_iter().enumerate() {
         set.spawn(async move {
-            let mut ws = ws;
-            drain(&mut ws).await
+            let mut stdin = vec![0u8];
+            stdin.extend_from_slice(format!("n{i}\n").as_bytes());
+            ws.send(Message::Binary(stdin.into())).await.expect("stdin");
+            // v5 close signal: stdin (channel 0) ends.
+            ws.send(Message::Binary(vec![255u8, 0].into()))
+                .await
+                .expect("close stdin");
+            (i, drain(&mut ws).await)
         });
     }
-    let mut n = 0;
+    let mut done = 0;
     while let Some(r) = set.join_next().await {
-        let (out, status) = r.expect("join");
-        assert!(String::from_utf8_lossy(&out).starts_with('n'));
+        let (i, (out, status)) = r.expect("join");
+        assert_eq!(String::from_utf8_lossy(&out), format!("n{i}\n"));
         assert_eq!(status, r#"{"metadata":{},"status":"Success"}"#);
-        n += 1;
+        done += 1;
     }
-    assert_eq!(n, 200);
+    assert_eq!(done, n);
     no_live_sessions(&server).await;
     assert_eq!(server.streams().live_sessions(), before);
-    assert!(server.streams().sessions_started() >= 200);
+    assert!(server.streams().sessions_started() >= n as u64);
 }
 
 #[tokio::test]
@@ -948,5 +1077,71 @@ async fn tty_sessions_translate_newlines() {
         "command terminated with non-zero exit code: command terminated with exit code 5"
     );
     assert_eq!(v["details"]["causes"][0]["message"], "5");
+    no_live_sessions(&server).await;
+}
+
+/// kubectl forced to SPDY/3.1 for exec and cp (its fallback, and what
+/// client-go before 1.30 speaks).
+#[tokio::test]
+async fn kubectl_exec_and_cp_over_plain_spdy() {
+    let Some(kc) = Kc::new() else { return };
+    let (server, client) = server().await;
+    running_pod(&client, "p1", &["main"]).await;
+    let spdy = [("KUBECTL_REMOTE_COMMAND_WEBSOCKETS", "false")];
+    let (code, out, err) = kc
+        .run_env(&server, &["exec", "p1", "--", "echo", "hi"], b"", &spdy)
+        .await;
+    assert_eq!((code, out.as_str()), (0, "hi\n"), "{err}");
+    let (code, _, _) = kc
+        .run_env(
+            &server,
+            &["exec", "p1", "--", "sh", "-c", "exit 3"],
+            b"",
+            &spdy,
+        )
+        .await;
+    assert_eq!(code, 3);
+    let big = "x".repeat(200_000) + "\n";
+    let (code, out, _) = kc
+        .run_env(
+            &server,
+            &["exec", "-i", "p1", "--", "cat"],
+            big.as_bytes(),
+            &spdy,
+        )
+        .await;
+    assert_eq!(code, 0);
+    assert_eq!(out.len(), big.len());
+    let dir = tempfile::tempdir().expect("dir");
+    let up = dir.path().join("up.txt");
+    std::fs::write(&up, "over spdy\n").expect("write");
+    let (code, _, err) = kc
+        .run_env(
+            &server,
+            &["cp", up.to_str().unwrap(), "default/p1:/tmp/up.txt"],
+            b"",
+            &spdy,
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let back = dir.path().join("back.txt");
+    let (code, _, err) = kc
+        .run_env(
+            &server,
+            &["cp", "default/p1:/tmp/up.txt", back.to_str().unwrap()],
+            b"",
+            &spdy,
+        )
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&back).expect("copied"),
+        "over spdy\n"
+    );
+    let rec = server.recording();
+    assert!(rec.iter().filter(|r| r.path.ends_with("/exec")).all(|r| r
+        .headers
+        .iter()
+        .any(|(k, v)| k.eq_ignore_ascii_case("upgrade") && v.eq_ignore_ascii_case("spdy/3.1"))));
     no_live_sessions(&server).await;
 }

