@@ -228,6 +228,37 @@ impl FuzzRequest {
         self.target.split('?').next().unwrap_or("")
     }
 
+    /// The path the server receives: the client's URL parser removes
+    /// `.` and `..` segments (WHATWG), and the server decodes `%XX`.
+    fn sent_path(&self) -> String {
+        let raw = self.path();
+        let normalized = reqwest::Url::parse(&format!("http://h{raw}"))
+            .map(|u| u.path().to_string())
+            .unwrap_or_else(|_| raw.to_string());
+        let b = normalized.as_bytes();
+        let mut out = Vec::with_capacity(b.len());
+        let mut i = 0;
+        while i < b.len() {
+            let hex = b
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok());
+            match hex
+                .filter(|_| b[i] == b'%')
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                Some(v) => {
+                    out.push(v);
+                    i += 3;
+                }
+                None => {
+                    out.push(b[i]);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8(out).unwrap_or(normalized)
+    }
+
     fn is_watch(&self) -> bool {
         let t = self.target.to_ascii_lowercase();
         t.contains("watch") || t.contains("%77atch")
@@ -1161,7 +1192,8 @@ fn may_change(r: &FuzzRequest, s: &Seeded) -> bool {
     if matches!(r.method, Method::GET | Method::HEAD) {
         return false;
     }
-    let path = r.path().trim_end_matches('/');
+    let sent = r.sent_path();
+    let path = sent.trim_end_matches('/');
     let own = s.path();
     !path.is_empty()
         && (path == own
