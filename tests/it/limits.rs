@@ -563,7 +563,9 @@ async fn accept_loop_backs_off_at_the_fd_limit() {
 /// Sends `head` (a whole request head) on a fresh connection; the answer.
 async fn raw_exchange(server: &MockServer, head: &[u8]) -> Raw {
     let mut s = TcpStream::connect(server.address()).await.expect("connect");
-    s.write_all(head).await.expect("write");
+    // The server may answer (431, 414) and close before it has read all of
+    // an oversized head: a failed write is fine, the answer is what counts.
+    let _ = s.write_all(head).await;
     tokio::time::timeout(Duration::from_secs(30), read_response(&mut s))
         .await
         .expect("an answer")
