@@ -190,15 +190,34 @@ pub fn parse_go_duration(s: &str) -> Result<std::time::Duration, String> {
         };
         total += value * scale;
     }
+    // Go keeps durations in int64 nanoseconds: more overflows and is
+    // `time: invalid duration` (a panic here before: found by the fuzzer).
+    if !total.is_finite() || total > i64::MAX as f64 / 1e9 {
+        return Err(err());
+    }
     if negative {
         return Ok(std::time::Duration::ZERO);
     }
-    Ok(std::time::Duration::from_secs_f64(total))
+    std::time::Duration::try_from_secs_f64(total).map_err(|_| err())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_past_int64_nanoseconds_are_invalid_not_a_panic() {
+        for s in ["9999999999999999999999h", "300000000000s", "-99999999999999999999h"] {
+            assert_eq!(
+                parse_go_duration(s),
+                Err(format!("time: invalid duration {}", go_quote(s)))
+            );
+        }
+        assert_eq!(
+            parse_go_duration("2562047h"),
+            Ok(std::time::Duration::from_secs(2562047 * 3600))
+        );
+    }
 
     #[test]
     fn booleans_follow_apimachinery() {
