@@ -132,6 +132,8 @@ struct Kubelet {
     ips: HashMap<String, BTreeSet<u32>>,
     /// pod key -> (node, ip) handed out.
     assigned: HashMap<String, (String, u32)>,
+    /// Whether the last step's write failed (to be retried).
+    failed: bool,
 }
 
 /// The kubelet loop (all nodes).
@@ -143,6 +145,7 @@ pub async fn run(ctx: Context) {
         nodes: (0..ctx.config.nodes).map(node_name).collect(),
         ips: HashMap::new(),
         assigned: HashMap::new(),
+        failed: false,
         ctx: ctx.clone(),
     };
     let mut pods = Informer::new(ctx.state.clone(), "", "pods");
@@ -186,7 +189,13 @@ pub async fn run(ctx: Context) {
             (key, step) = timers.next() => {
                 clock.wait_running().await;
                 due.remove(&key);
+                k.failed = false;
                 k.act(&key, step).await;
+                if k.failed {
+                    // A conflicting write came in between: try again.
+                    due.insert(key.clone(), step);
+                    timers.schedule(&key, Duration::from_millis(10), step);
+                }
             }
         }
     }
@@ -232,7 +241,15 @@ impl Kubelet {
             return;
         };
         let path = object_path("v1", ns, "pods", name);
-        let Ok(pod) = self.client.get(&path).await else {
+        // Reads come from the store (the informer's cache); writes go
+        // through the API.
+        let Some(pod) = self
+            .ctx
+            .state
+            .store
+            .get(&crate::store::GroupResource::new("", "pods"), ns, name)
+            .map(|p| (*p).clone())
+        else {
             return;
         };
         let node = s(&pod, "/spec/nodeName").to_string();
@@ -495,10 +512,13 @@ impl Kubelet {
                 }
                 let opts = json!({"kind": "DeleteOptions", "apiVersion": "v1",
                     "gracePeriodSeconds": 0, "preconditions": {"uid": uid}});
-                let _ = self
+                if let Err(e) = self
                     .client
                     .delete(&path, "gracePeriodSeconds=0", Some(&opts))
-                    .await;
+                    .await
+                {
+                    self.failed = retryable(e.code);
+                }
             }
         }
     }
@@ -546,16 +566,25 @@ impl Kubelet {
     }
 
     /// PUT `pods/{name}/status`; whether it was written.
-    async fn put_status(&self, path: &str, mut pod: Value, status: Value) -> bool {
+    async fn put_status(&mut self, path: &str, mut pod: Value, status: Value) -> bool {
         pod["status"] = status;
         match self.client.update(&format!("{path}/status"), &pod).await {
             Ok(_) => true,
             Err(e) => {
                 tracing::debug!("kubelet status of {path}: {e}");
+                self.failed = e.code == 409 || retryable(e.code);
                 false
             }
         }
     }
+}
+
+/// Whether a failed write is worth another try: throttled or a server
+/// error. A 409 on a status write is a conflict with a newer write (retried
+/// by the caller); on a DELETE with a uid precondition it means the pod was
+/// replaced, and is final, as are 404 and validation errors.
+fn retryable(code: u16) -> bool {
+    code == 429 || code >= 500
 }
 
 /// Sets conditions in kubelet order (PodReadyToStartContainers,
