@@ -12,13 +12,16 @@
 //!
 //! Go sources mirrored: `pkg/controller/namespace`,
 //! `pkg/controller/serviceaccount`, `pkg/controller/certificates/rootcacertpublisher`,
-//! `pkg/scheduler` (binding, PodScheduled), `pkg/kubelet/status`, and KWOK's
-//! node and pod stages.
+//! `pkg/scheduler` (binding, PodScheduled), `pkg/kubelet/status`,
+//! `pkg/controller/{deployment,replicaset,replication,statefulset,daemon,job}`,
+//! `pkg/controller/history`, and KWOK's node and pod stages.
 
 pub mod client;
 pub mod clock;
+pub mod daemonset;
 pub mod endpoints;
 pub mod events;
+pub mod history;
 pub mod informer;
 pub mod job;
 pub mod kubelet;
@@ -26,6 +29,7 @@ pub mod lifecycle;
 pub mod namespace;
 pub mod node;
 pub mod scheduler;
+pub mod statefulset;
 pub mod workloads;
 
 use crate::api::ApiState;
@@ -105,6 +109,24 @@ pub const CONTROLLERS: &[ControllerDef] = &[
         manager: "kube-controller-manager",
         doc: "rolls Deployments out through ReplicaSets",
         run: |c| Box::pin(workloads::run_deployments(c)),
+    },
+    ControllerDef {
+        name: "replicationcontroller",
+        manager: "kube-controller-manager",
+        doc: "keeps a ReplicationController's pods at spec.replicas",
+        run: |c| Box::pin(workloads::run_replication_controllers(c)),
+    },
+    ControllerDef {
+        name: "statefulset",
+        manager: "kube-controller-manager",
+        doc: "StatefulSets' ordered pods with stable names, rolling updates, ControllerRevisions",
+        run: |c| Box::pin(statefulset::run(c)),
+    },
+    ControllerDef {
+        name: "daemonset",
+        manager: "kube-controller-manager",
+        doc: "one DaemonSet pod on every node it fits, rolling updates",
+        run: |c| Box::pin(daemonset::run(c)),
     },
     ControllerDef {
         name: "job",

@@ -992,3 +992,425 @@ for ev in watch.Watch().stream(v1.list_namespaced_pod, "default", field_selector
     );
     assert!(stdout.contains("RUNNING 10.244.0."), "{stdout}");
 }
+
+/// Writes `yaml` to a file beside kubectl's cache and applies it.
+async fn apply(k: &Kubectl, name: &str, yaml: &str) {
+    let path = k.cache.path().join(name);
+    std::fs::write(&path, yaml).expect("write manifest");
+    k.ok(&["apply", "-f", path.to_str().unwrap()]).await;
+}
+
+fn names_and_images(pods: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| {
+            (
+                p["metadata"]["name"].as_str().unwrap().to_string(),
+                p["spec"]["containers"][0]["image"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const STATEFULSET: &str = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: "nginx:1.26"}]}
+"#;
+
+#[tokio::test]
+async fn statefulset_creates_in_order_and_rolls_out_by_partition() {
+    use futures::{StreamExt, TryStreamExt};
+    let (server, client) = start(MockServer::builder()).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let mut stream = pods
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    apply(&k, "sts.yaml", STATEFULSET).await;
+    let out = k
+        .ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    assert!(
+        out.contains("partitioned roll out complete: 3 new pods have been updated"),
+        "{out}"
+    );
+    // OrderedReady: web-N is created only after web-(N-1) is Ready.
+    let mut ready = std::collections::BTreeSet::new();
+    let mut created = Vec::new();
+    while created.len() < 3 {
+        let ev = tokio::time::timeout(DEADLINE, stream.try_next())
+            .await
+            .expect("events")
+            .unwrap()
+            .expect("watch open");
+        let (added, p) = match ev {
+            WatchEvent::Added(p) => (true, p),
+            WatchEvent::Modified(p) => (false, p),
+            _ => continue,
+        };
+        let name = p.metadata.name.clone().unwrap();
+        if added {
+            if let Some(prev) = created.len().checked_sub(1) {
+                assert!(
+                    ready.contains(&format!("web-{prev}")),
+                    "{name} created before web-{prev} was Ready"
+                );
+            }
+            created.push(name.clone());
+        }
+        let is_ready = p
+            .status
+            .and_then(|s| s.conditions)
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        if is_ready {
+            ready.insert(name);
+        }
+    }
+    assert_eq!(created, ["web-0", "web-1", "web-2"]);
+    let p: Value =
+        serde_json::from_str(&k.ok(&["get", "pod", "web-1", "-o", "json"]).await).unwrap();
+    assert_eq!(p["spec"]["hostname"], "web-1");
+    assert_eq!(p["spec"]["subdomain"], "web");
+    assert_eq!(
+        p["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"],
+        "web-1"
+    );
+    assert_eq!(p["metadata"]["labels"]["apps.kubernetes.io/pod-index"], "1");
+    assert_eq!(p["metadata"]["ownerReferences"][0]["kind"], "StatefulSet");
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    let rev1 = sts["status"]["updateRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(sts["status"]["currentRevision"], rev1);
+    assert_eq!(p["metadata"]["labels"]["controller-revision-hash"], rev1);
+    for f in [
+        "replicas",
+        "readyReplicas",
+        "currentReplicas",
+        "updatedReplicas",
+        "availableReplicas",
+    ] {
+        assert_eq!(sts["status"][f], 3, "{f}: {sts}");
+    }
+    assert_eq!(
+        sts["status"]["observedGeneration"],
+        sts["metadata"]["generation"]
+    );
+
+    // A rolling update replaces every pod; the revision moves on.
+    k.ok(&["set", "image", "statefulset/web", "c=nginx:1.27"])
+        .await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    let rev2 = sts["status"]["updateRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(rev1, rev2);
+    assert_eq!(sts["status"]["currentRevision"], rev2);
+    assert_eq!(sts["status"]["updatedReplicas"], 3);
+    let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        names_and_images(&all),
+        [
+            ("web-0".to_string(), "nginx:1.27".to_string()),
+            ("web-1".into(), "nginx:1.27".into()),
+            ("web-2".into(), "nginx:1.27".into())
+        ]
+    );
+    let revs: Value =
+        serde_json::from_str(&k.ok(&["get", "controllerrevisions", "-o", "json"]).await).unwrap();
+    let mut numbers: Vec<(i64, String)> = revs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["metadata"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, [(1, rev1.clone()), (2, rev2.clone())]);
+    let out = k.ok(&["rollout", "history", "statefulset/web"]).await;
+    assert!(out.contains('1') && out.contains('2'), "{out}");
+
+    // A partition keeps the pods below it at the old revision.
+    k.ok(&[
+        "patch",
+        "statefulset",
+        "web",
+        "-p",
+        r#"{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}}}}"#,
+    ])
+    .await;
+    k.ok(&["set", "image", "statefulset/web", "c=nginx:1.28"])
+        .await;
+    let out = k
+        .ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    assert!(
+        out.contains("partitioned roll out complete: 1 new pods have been updated"),
+        "{out}"
+    );
+    let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        names_and_images(&all),
+        [
+            ("web-0".to_string(), "nginx:1.27".to_string()),
+            ("web-1".into(), "nginx:1.27".into()),
+            ("web-2".into(), "nginx:1.28".into())
+        ]
+    );
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    assert_eq!(sts["status"]["currentRevision"], rev2);
+    assert_eq!(sts["status"]["currentReplicas"], 2);
+    assert_eq!(sts["status"]["updatedReplicas"], 1);
+
+    // Scaling down removes the highest ordinals.
+    k.ok(&["scale", "statefulset/web", "--replicas=1"]).await;
+    eventually("web scaled to 1", || async {
+        let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+        (all["items"].as_array().unwrap().len() == 1).then_some(all)
+    })
+    .await;
+    k.ok(&["get", "pod", "web-0"]).await;
+}
+
+#[tokio::test]
+async fn statefulset_parallel_and_on_delete() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    let yaml = STATEFULSET.replace(
+        "replicas: 3",
+        "replicas: 4\n  podManagementPolicy: Parallel\n  updateStrategy: {type: OnDelete}",
+    );
+    apply(&k, "sts.yaml", &yaml).await;
+    // Parallel: all four are created at once, without waiting.
+    eventually("4 pods ready", || async {
+        let sts: Value =
+            serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+        (sts["status"]["readyReplicas"] == 4).then_some(())
+    })
+    .await;
+    // kubectl refuses rollout status for OnDelete.
+    let (ok, _, err) = k
+        .run(&["rollout", "status", "statefulset/web", "--timeout=5s"])
+        .await;
+    assert!(
+        !ok && err.contains("only available for RollingUpdate"),
+        "{err}"
+    );
+    // OnDelete: a new template reaches a pod only when it is deleted.
+    k.ok(&["set", "image", "statefulset/web", "c=nginx:1.27"])
+        .await;
+    eventually("the update revision observed", || async {
+        let sts: Value =
+            serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+        (sts["status"]["observedGeneration"] == 2
+            && sts["status"]["updateRevision"] != sts["status"]["currentRevision"])
+            .then_some(())
+    })
+    .await;
+    k.ok(&["delete", "pod", "web-3", "--timeout=30s"]).await;
+    let all = eventually("web-3 recreated with the new image", || async {
+        let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+        let v = names_and_images(&all);
+        (v.len() == 4 && v[3].1 == "nginx:1.27").then_some(v)
+    })
+    .await;
+    assert_eq!(all[0].1, "nginx:1.26");
+}
+
+const DAEMONSET: &str = r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: "busybox:1.36"}]}
+"#;
+
+#[tokio::test]
+async fn daemonset_runs_one_pod_per_fitting_node_and_rolls_out() {
+    let (server, _client) = start(MockServer::builder().nodes(3)).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    apply(&k, "ds.yaml", DAEMONSET).await;
+    let out = k
+        .ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    assert!(
+        out.contains("daemon set \"agent\" successfully rolled out"),
+        "{out}"
+    );
+    let nodes_of = |pods: &Value| {
+        let mut v: Vec<String> = pods["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+            .map(|p| p["spec"]["nodeName"].as_str().unwrap_or("").to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let pods: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(
+        nodes_of(&pods),
+        ["kubemock-node-0", "kubemock-node-1", "kubemock-node-2"]
+    );
+    let p = &pods["items"][0];
+    assert_eq!(
+        p["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"][0]["matchFields"][0]["key"],
+        "metadata.name"
+    );
+    let ds: Value =
+        serde_json::from_str(&k.ok(&["get", "ds", "agent", "-o", "json"]).await).unwrap();
+    for f in [
+        "desiredNumberScheduled",
+        "currentNumberScheduled",
+        "numberReady",
+        "updatedNumberScheduled",
+        "numberAvailable",
+    ] {
+        assert_eq!(ds["status"][f], 3, "{f}: {ds}");
+    }
+    assert_eq!(ds["status"]["numberMisscheduled"], 0);
+    let hash1 = p["metadata"]["labels"]["controller-revision-hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    k.ok(&["get", "controllerrevision", &format!("agent-{hash1}")])
+        .await;
+
+    // Rolling update: every pod replaced, one node at a time.
+    k.ok(&["set", "image", "daemonset/agent", "c=busybox:1.37"])
+        .await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    let pods: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    let live: Vec<&Value> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .collect();
+    assert_eq!(live.len(), 3);
+    for p in live {
+        assert_eq!(p["spec"]["containers"][0]["image"], "busybox:1.37");
+        assert_ne!(p["metadata"]["labels"]["controller-revision-hash"], hash1);
+    }
+
+    // nodeSelector: only the labelled node gets a pod.
+    let edge = DAEMONSET
+        .replace("name: agent", "name: edge")
+        .replace("app: agent", "app: edge")
+        .replace(
+            "spec: {containers",
+            "spec: {nodeSelector: {role: edge}, containers",
+        );
+    apply(&k, "edge.yaml", &edge).await;
+    eventually("edge observed with nothing to run", || async {
+        let ds: Value =
+            serde_json::from_str(&k.ok(&["get", "ds", "edge", "-o", "json"]).await).unwrap();
+        (ds["status"]["observedGeneration"] == 1 && ds["status"]["desiredNumberScheduled"] == 0)
+            .then_some(())
+    })
+    .await;
+    k.ok(&["label", "node", "kubemock-node-1", "role=edge"])
+        .await;
+    k.ok(&["rollout", "status", "daemonset/edge", "--timeout=30s"])
+        .await;
+    let pods: Value =
+        serde_json::from_str(&k.ok(&["get", "pods", "-l", "app=edge", "-o", "json"]).await)
+            .unwrap();
+    assert_eq!(nodes_of(&pods), ["kubemock-node-1"]);
+}
+
+#[tokio::test]
+async fn replication_controllers_keep_their_replicas() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    apply(
+        &k,
+        "rc.yaml",
+        r#"
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: rc1}
+spec:
+  replicas: 2
+  selector: {app: rc1}
+  template:
+    metadata: {labels: {app: rc1}}
+    spec: {containers: [{name: c, image: nginx}]}
+"#,
+    )
+    .await;
+    let rc = eventually("rc1 ready", || async {
+        let rc: Value =
+            serde_json::from_str(&k.ok(&["get", "rc", "rc1", "-o", "json"]).await).unwrap();
+        (rc["status"]["readyReplicas"] == 2).then_some(rc)
+    })
+    .await;
+    assert_eq!(rc["status"]["replicas"], 2);
+    assert_eq!(rc["status"]["availableReplicas"], 2);
+    assert!(rc["status"].get("terminatingReplicas").is_none(), "{rc}");
+    let pods: Value =
+        serde_json::from_str(&k.ok(&["get", "pods", "-l", "app=rc1", "-o", "json"]).await).unwrap();
+    let owner = &pods["items"][0]["metadata"]["ownerReferences"][0];
+    assert_eq!(owner["kind"], "ReplicationController");
+    assert_eq!(owner["apiVersion"], "v1");
+    k.ok(&["scale", "rc/rc1", "--replicas=1"]).await;
+    eventually("rc1 at 1", || async {
+        let rc: Value =
+            serde_json::from_str(&k.ok(&["get", "rc", "rc1", "-o", "json"]).await).unwrap();
+        (rc["status"]["replicas"] == 1 && rc["status"]["readyReplicas"] == 1).then_some(())
+    })
+    .await;
+}
