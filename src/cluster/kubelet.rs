@@ -8,8 +8,14 @@
 //! `pkg/kubelet/kubelet_pods.go` (`generateAPIPodStatus`) and KWOK's pod
 //! stages; values (image IDs, container IDs) are made up, seeded.
 //!
-//! A pod whose container finishes takes its exit code from the
-//! `kubemock.io/exit-code` annotation (default 0).
+//! With restartPolicy Never or OnFailure, a container's main process
+//! exits as the process script says ([`crate::streams::script::ProcessScript`]:
+//! exit code per run, run time, or never), else with the pod's
+//! `kubemock.io/exit-code` annotation (default 0) after the `pod-complete`
+//! delay. Under OnFailure a non-zero exit restarts the container
+//! (restartCount, lastState, a BackOff event) after the crash-loop back-off
+//! (10 s doubling to 5 min, scaled). restartPolicy Always containers never
+//! exit (no CrashLoopBackOff: UNVERIFIED simplification).
 
 use super::client::{object_path, Client};
 use super::clock::stable_hash;
@@ -18,6 +24,7 @@ use super::informer::{Informer, Timers};
 use super::node::{node_ip, node_name, pod_cidr};
 use super::Context;
 use crate::store::EventType;
+use crate::streams::script::ProcessScript;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
@@ -85,11 +92,16 @@ fn next_step(pod: &Value) -> Option<Step> {
     let containers = list(pod, "/status/containerStatuses");
     if containers
         .iter()
-        .any(|c| c.pointer("/state/running").is_none())
+        .any(|c| c.pointer("/state/waiting").is_some())
     {
         return Some(Step::Start);
     }
-    if phase == "Running" && s(pod, "/spec/restartPolicy") != "Always" {
+    if phase == "Running"
+        && s(pod, "/spec/restartPolicy") != "Always"
+        && containers
+            .iter()
+            .any(|c| c.pointer("/state/running").is_some())
+    {
         return Some(Step::Complete);
     }
     None
@@ -173,6 +185,17 @@ pub async fn run(ctx: Context) {
                     continue;
                 }
                 let mut delay = clock.delay(step.stage(), &c.key);
+                if step == Step::Complete {
+                    // The process script says whether and when the
+                    // containers exit; a restarted one waits its back-off.
+                    let Some(run) = k.run_time(&c.object) else {
+                        timers.cancel(&c.key);
+                        due.remove(&c.key);
+                        continue;
+                    };
+                    delay = run.map_or(delay, |d| clock.scaled(d));
+                    delay += clock.scaled(crash_loop_back_off(&c.object));
+                }
                 if step == Step::Stop {
                     let grace = c.object
                         .pointer("/metadata/deletionGracePeriodSeconds")
@@ -467,7 +490,11 @@ impl Kubelet {
                 }
             }
             Step::Complete => {
-                let code: i64 = pod
+                // Each running container's main process exits with the
+                // script's code for this run (or the pod's exit-code
+                // annotation); under OnFailure a non-zero exit restarts it.
+                let on_failure = s(&pod, "/spec/restartPolicy") == "OnFailure";
+                let default_code: i64 = pod
                     .pointer(&format!(
                         "/metadata/annotations/{}",
                         EXIT_CODE_ANNOTATION.replace('/', "~1")
@@ -475,27 +502,87 @@ impl Kubelet {
                     .and_then(Value::as_str)
                     .and_then(|c| c.parse().ok())
                     .unwrap_or(0);
-                let done: Vec<Value> = list(&status, "/containerStatuses")
+                let mut restarted = Vec::new();
+                let mut out = Vec::new();
+                for c in list(&status, "/containerStatuses") {
+                    if c.pointer("/state/running").is_none() {
+                        out.push(c.clone());
+                        continue;
+                    }
+                    let cname = s(c, "/name").to_string();
+                    let restarts = c.get("restartCount").and_then(Value::as_u64).unwrap_or(0);
+                    let code = match self.process_of(&pod, &cname) {
+                        Some(p) if p.runs_forever => {
+                            out.push(c.clone());
+                            continue;
+                        }
+                        Some(p) => i64::from(p.exit_code(restarts as usize)),
+                        None => default_code,
+                    };
+                    let done = terminated(c, code);
+                    if on_failure && code != 0 {
+                        let mut again = running(&cname, s(c, "/image"), true);
+                        again["image"] = c["image"].clone();
+                        again["imageID"] = c["imageID"].clone();
+                        again["restartCount"] = json!(restarts + 1);
+                        again["lastState"] =
+                            json!({"terminated": done["state"]["terminated"].clone()});
+                        restarted.push(cname);
+                        out.push(again);
+                    } else {
+                        out.push(done);
+                    }
+                }
+                let all_done = out.iter().all(|c| c.pointer("/state/terminated").is_some());
+                let failed = out.iter().any(|c| {
+                    c.pointer("/state/terminated/exitCode")
+                        .and_then(Value::as_i64)
+                        .is_some_and(|x| x != 0)
+                });
+                let unready: Vec<&str> = out
                     .iter()
-                    .map(|c| terminated(c, code))
+                    .filter(|c| c.pointer("/state/running").is_none())
+                    .map(|c| s(c, "/name"))
                     .collect();
-                status["containerStatuses"] = Value::Array(done);
-                status["phase"] = json!(if code == 0 { "Succeeded" } else { "Failed" });
-                let reason = if code == 0 {
-                    "PodCompleted"
-                } else {
-                    "PodFailed"
-                };
-                set_conditions(
-                    &mut status,
-                    &now,
-                    &[
-                        ("PodReadyToStartContainers", false, None),
-                        ("Ready", false, Some((reason, String::new()))),
-                        ("ContainersReady", false, Some((reason, String::new()))),
-                    ],
-                );
-                self.put_status(&path, pod.clone(), status).await;
+                let unready = unready.join(" ");
+                status["containerStatuses"] = Value::Array(out);
+                if all_done {
+                    status["phase"] = json!(if failed { "Failed" } else { "Succeeded" });
+                    let reason = if failed { "PodFailed" } else { "PodCompleted" };
+                    set_conditions(
+                        &mut status,
+                        &now,
+                        &[
+                            ("PodReadyToStartContainers", false, None),
+                            ("Ready", false, Some((reason, String::new()))),
+                            ("ContainersReady", false, Some((reason, String::new()))),
+                        ],
+                    );
+                } else if !unready.is_empty() {
+                    let why = format!("containers with unready status: [{unready}]");
+                    set_conditions(
+                        &mut status,
+                        &now,
+                        &[
+                            ("Ready", false, Some(("ContainersNotReady", why.clone()))),
+                            ("ContainersReady", false, Some(("ContainersNotReady", why))),
+                        ],
+                    );
+                }
+                if self.put_status(&path, pod.clone(), status).await {
+                    for n in &restarted {
+                        let fp = format!("spec.containers{{{n}}}");
+                        events
+                            .record(
+                                &pod,
+                                Some(&fp),
+                                EventKind::Warning,
+                                "BackOff",
+                                &format!("Back-off restarting failed container {n} in pod {name}_{ns}({uid})"),
+                            )
+                            .await;
+                    }
+                }
             }
             Step::Stop => {
                 for (n, _) in &mains {
@@ -521,6 +608,50 @@ impl Kubelet {
                 }
             }
         }
+    }
+
+    /// The process script of one container of the pod, if it has one.
+    fn process_of(&self, pod: &Value, container: &str) -> Option<ProcessScript> {
+        let script = crate::streams::for_state(&self.ctx.state).script();
+        let empty = serde_json::Map::new();
+        let labels = pod
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let found = script
+            .entries_for(
+                s(pod, "/metadata/namespace"),
+                s(pod, "/metadata/name"),
+                labels,
+                container,
+            )
+            .find_map(|e| e.process.clone());
+        found
+    }
+
+    /// How long the running containers run before the next exit: `None`
+    /// when every one of them runs forever, `Some(None)` for the lifecycle's
+    /// `pod-complete` delay, `Some(Some(d))` for the longest script's
+    /// `afterMs`.
+    fn run_time(&self, pod: &Value) -> Option<Option<Duration>> {
+        let mut forever = true;
+        let mut longest: Option<Duration> = None;
+        for c in list(pod, "/status/containerStatuses") {
+            if c.pointer("/state/running").is_none() {
+                continue;
+            }
+            match self.process_of(pod, s(c, "/name")) {
+                Some(p) if p.runs_forever => {}
+                Some(p) => {
+                    forever = false;
+                    if let Some(ms) = p.after_ms {
+                        longest = longest.max(Some(Duration::from_millis(ms)));
+                    }
+                }
+                None => forever = false,
+            }
+        }
+        (!forever).then_some(longest)
     }
 
     fn set_ip(&self, pod: &Value, status: &mut Value, ip: &str, host_ip: &str) {
@@ -577,6 +708,22 @@ impl Kubelet {
             }
         }
     }
+}
+
+/// The kubelet's crash-loop back-off before a container's next run: 10 s
+/// doubling per restart, at most 5 min (`kubecontainer.MaxContainerBackOff`).
+fn crash_loop_back_off(pod: &Value) -> Duration {
+    let restarts = list(pod, "/status/containerStatuses")
+        .iter()
+        .filter(|c| c.pointer("/state/running").is_some())
+        .filter_map(|c| c.get("restartCount").and_then(Value::as_u64))
+        .max()
+        .unwrap_or(0);
+    if restarts == 0 {
+        return Duration::ZERO;
+    }
+    let secs = 10u64.saturating_mul(1 << (restarts - 1).min(10));
+    Duration::from_secs(secs.min(300))
 }
 
 /// Whether a failed write is worth another try: throttled or a server

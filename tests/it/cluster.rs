@@ -1414,3 +1414,232 @@ spec:
     })
     .await;
 }
+
+const PROCESS_SCRIPT: &str = r#"
+containers:
+  - match: {pod: "fails"}
+    process: {exitCodes: [3]}
+  - match: {pod: "retries"}
+    process: {exitCodes: [1, 0], afterMs: 10}
+  - match: {pod: "forever"}
+    process: {runsForever: true}
+  - match: {pod: "c2-*"}
+    process: {runsForever: true}
+"#;
+
+fn run_once(name: &str, policy: &str) -> Pod {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"restartPolicy": policy, "containers": [{"name": "c", "image": "busybox"}]}
+    }))
+    .expect("pod")
+}
+
+#[tokio::test]
+async fn containers_exit_as_the_process_script_says() {
+    let script = kubemock::streams::Script::parse(PROCESS_SCRIPT, "s.yaml").unwrap();
+    // Scaled so the 10 s crash-loop back-off takes 100 ms.
+    let (_server, client) = start(MockServer::builder().scripts(script).time_scale(0.01)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for (name, policy) in [
+        ("fails", "Never"),
+        ("retries", "OnFailure"),
+        ("forever", "Never"),
+        ("plain", "Never"),
+    ] {
+        pods.create(&PostParams::default(), &run_once(name, policy))
+            .await
+            .unwrap();
+    }
+    let phase_of = |p: &Pod| p.status.as_ref().and_then(|s| s.phase.clone());
+    let done = |name: &'static str, want: &'static str| {
+        let pods = pods.clone();
+        async move {
+            eventually(&format!("{name} {want}"), || async {
+                let p = pods.get(name).await.unwrap();
+                (phase_of(&p).as_deref() == Some(want)).then_some(p)
+            })
+            .await
+        }
+    };
+    let p = done("fails", "Failed").await;
+    let cs = serde_json::to_value(&p.status.unwrap().container_statuses.unwrap()[0]).unwrap();
+    assert_eq!(cs["state"]["terminated"]["exitCode"], 3);
+    assert_eq!(cs["state"]["terminated"]["reason"], "Error");
+    let p = done("retries", "Succeeded").await;
+    let cs = serde_json::to_value(&p.status.unwrap().container_statuses.unwrap()[0]).unwrap();
+    assert_eq!(cs["restartCount"], 1);
+    assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
+    assert_eq!(cs["state"]["terminated"]["exitCode"], 0);
+    assert_eq!(cs["state"]["terminated"]["reason"], "Completed");
+    done("plain", "Succeeded").await;
+    // The pods beside it have finished; this one runs on.
+    let p = pods.get("forever").await.unwrap();
+    assert_eq!(phase_of(&p).as_deref(), Some("Running"));
+}
+
+#[tokio::test]
+async fn cronjobs_run_on_the_cluster_clock() {
+    let script = kubemock::streams::Script::parse(PROCESS_SCRIPT, "s.yaml").unwrap();
+    let server = MockServer::builder().scripts(script).start().await.unwrap();
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&[
+        "create",
+        "cronjob",
+        "c1",
+        "--image=busybox",
+        "--schedule=*/5 * * * *",
+        "--",
+        "true",
+    ])
+    .await;
+    let jobs_of = |cj: &'static str| {
+        let k = &k;
+        async move {
+            let all: Value =
+                serde_json::from_str(&k.ok(&["get", "jobs", "-o", "json"]).await).unwrap();
+            let mut names: Vec<String> = all["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|j| j["metadata"]["deletionTimestamp"].is_null())
+                .map(|j| j["metadata"]["name"].as_str().unwrap().to_string())
+                .filter(|n| n.starts_with(&format!("{cj}-")))
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    // Five cluster minutes later (no real waiting) the first Job runs.
+    server.advance_clock(Duration::from_secs(300));
+    let first = eventually("c1's first job", || async {
+        jobs_of("c1").await.into_iter().next()
+    })
+    .await;
+    k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        &format!("job/{first}"),
+        "--timeout=30s",
+    ])
+    .await;
+    let cj = eventually("c1 sees the job complete", || async {
+        let cj: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c1", "-o", "json"]).await).unwrap();
+        (cj["status"]["lastSuccessfulTime"].is_string() && cj["status"]["active"].is_null())
+            .then_some(cj)
+    })
+    .await;
+    let scheduled =
+        chrono::DateTime::parse_from_rfc3339(cj["status"]["lastScheduleTime"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(first, format!("c1-{}", scheduled.timestamp() / 60));
+    assert_eq!(scheduled.timestamp() % 300, 0, "on a */5 minute");
+    let job: Value =
+        serde_json::from_str(&k.ok(&["get", "job", &first, "-o", "json"]).await).unwrap();
+    assert_eq!(
+        job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"],
+        cj["status"]["lastScheduleTime"]
+    );
+    assert_eq!(job["metadata"]["ownerReferences"][0]["kind"], "CronJob");
+    let events = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=c1",
+        ])
+        .await;
+    assert!(events.contains("SuccessfulCreate"), "{events}");
+    assert!(events.contains(&format!("Created job {first}")), "{events}");
+    assert!(events.contains("SawCompletedJob"), "{events}");
+
+    // Forbid: while c2's job runs (its container never exits), the next
+    // time is skipped; c1, suspended meanwhile, makes nothing.
+    k.ok(&[
+        "create",
+        "cronjob",
+        "c2",
+        "--image=busybox",
+        "--schedule=@hourly",
+        "--",
+        "sleep",
+        "inf",
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "cronjob",
+        "c2",
+        "-p",
+        r#"{"spec":{"concurrencyPolicy":"Forbid"}}"#,
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "cronjob",
+        "c1",
+        "-p",
+        r#"{"spec":{"suspend":true}}"#,
+    ])
+    .await;
+    eventually("c1 suspended and c2 forbidding, as seen", || async {
+        let c1: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c1", "-o", "json"]).await).unwrap();
+        let c2: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c2", "-o", "json"]).await).unwrap();
+        (c1["spec"]["suspend"] == true && c2["spec"]["concurrencyPolicy"] == "Forbid").then_some(())
+    })
+    .await;
+    server.advance_clock(Duration::from_secs(3600));
+    let c2_first = eventually("c2's first job", || async {
+        jobs_of("c2").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(jobs_of("c1").await, vec![first.clone()], "suspended c1 ran");
+    eventually("c2's job active", || async {
+        let cj: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c2", "-o", "json"]).await).unwrap();
+        (cj["status"]["active"][0]["name"] == c2_first.as_str()).then_some(())
+    })
+    .await;
+    server.advance_clock(Duration::from_secs(3600));
+    eventually("JobAlreadyActive", || async {
+        let out = k
+            .ok(&[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=c2",
+            ])
+            .await;
+        out.contains("JobAlreadyActive").then_some(())
+    })
+    .await;
+    assert_eq!(jobs_of("c2").await, vec![c2_first.clone()]);
+    // Replace: the running job goes, a new one takes its place.
+    k.ok(&[
+        "patch",
+        "cronjob",
+        "c2",
+        "-p",
+        r#"{"spec":{"concurrencyPolicy":"Replace"}}"#,
+    ])
+    .await;
+    eventually("Replace seen", || async {
+        let c2: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c2", "-o", "json"]).await).unwrap();
+        (c2["metadata"]["generation"] == 3).then_some(())
+    })
+    .await;
+    server.advance_clock(Duration::from_secs(3600));
+    let now = eventually("c2's job replaced", || async {
+        let v = jobs_of("c2").await;
+        (v.len() == 1 && v[0] != c2_first).then_some(v)
+    })
+    .await;
+    assert!(now[0] > c2_first, "{now:?}");
+}
