@@ -1643,3 +1643,48 @@ async fn cronjobs_run_on_the_cluster_clock() {
     .await;
     assert!(now[0] > c2_first, "{now:?}");
 }
+
+#[test]
+fn the_cluster_bench_rows_run_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("bench.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubemock"))
+        .args(["bench", "--quick", "--only", "cluster", "--json"])
+        .arg(&json)
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report")).expect("json");
+    let rows = report["rows"].as_array().expect("rows");
+    for label in ["delays=0", "default delays"] {
+        for (workload, metric) in [
+            (format!("cluster pods n=200 {label}"), "pods Running"),
+            (
+                format!("cluster pods n=200 {label}"),
+                "pods to Running per second (sustained)",
+            ),
+            (
+                format!("cluster deployment replicas=10 {label}"),
+                "create to rollout complete",
+            ),
+        ] {
+            let row = rows
+                .iter()
+                .find(|r| r["workload"] == workload.as_str() && r["metric"] == metric)
+                .unwrap_or_else(|| panic!("missing {workload} / {metric} in {report}"));
+            assert!(row["value"].as_f64().is_some_and(|v| v > 0.0), "{row}");
+        }
+    }
+    // Only the cluster rows ran.
+    assert!(
+        rows.iter()
+            .all(|r| r["workload"].as_str().unwrap().starts_with("cluster ")),
+        "{report}"
+    );
+}
