@@ -525,6 +525,12 @@ impl Kubelet {
                         again["image"] = c["image"].clone();
                         again["imageID"] = c["imageID"].clone();
                         again["restartCount"] = json!(restarts + 1);
+                        // A new container: a new ID.
+                        let run = (restarts + 1).to_string();
+                        again["containerID"] = json!(format!(
+                            "containerd://{}",
+                            hex64(seed, &["container", &uid, &cname, &run])
+                        ));
                         again["lastState"] =
                             json!({"terminated": done["state"]["terminated"].clone()});
                         restarted.push(cname);

@@ -1471,6 +1471,11 @@ async fn containers_exit_as_the_process_script_says() {
     let cs = serde_json::to_value(&p.status.unwrap().container_statuses.unwrap()[0]).unwrap();
     assert_eq!(cs["restartCount"], 1);
     assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
+    // The restarted container is a new one.
+    assert_ne!(
+        cs["lastState"]["terminated"]["containerID"],
+        cs["state"]["terminated"]["containerID"]
+    );
     assert_eq!(cs["state"]["terminated"]["exitCode"], 0);
     assert_eq!(cs["state"]["terminated"]["reason"], "Completed");
     done("plain", "Succeeded").await;
@@ -1686,5 +1691,68 @@ fn the_cluster_bench_rows_run_alone() {
         rows.iter()
             .all(|r| r["workload"].as_str().unwrap().starts_with("cluster ")),
         "{report}"
+    );
+}
+
+/// One run: a StatefulSet of 3 on 2 nodes, its pods' watch events
+/// (normalized) until all run.
+async fn recorded_statefulset(
+    seed: u64,
+) -> std::collections::BTreeMap<String, Vec<(String, Value)>> {
+    use futures::{StreamExt, TryStreamExt};
+    use k8s_openapi::api::apps::v1::StatefulSet;
+    let (_server, client) = start(MockServer::builder().seed(seed).nodes(2)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), "default");
+    let mut stream = pods
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let set: StatefulSet = serde_yaml::from_str(STATEFULSET).unwrap();
+    sets.create(&PostParams::default(), &set).await.unwrap();
+    let mut per_pod: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
+    let mut running = std::collections::BTreeSet::new();
+    let end = Instant::now() + DEADLINE;
+    while running.len() < 3 {
+        let ev = tokio::time::timeout_at(end.into(), stream.try_next())
+            .await
+            .expect("pods running in time")
+            .unwrap()
+            .expect("watch open");
+        let (ty, p) = match ev {
+            WatchEvent::Added(p) => ("ADDED", p),
+            WatchEvent::Modified(p) => ("MODIFIED", p),
+            WatchEvent::Deleted(p) => ("DELETED", p),
+            _ => continue,
+        };
+        let name = p.metadata.name.clone().unwrap();
+        if p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running") {
+            running.insert(name.clone());
+        }
+        let mut v = serde_json::to_value(&p).unwrap();
+        normalize(&mut v);
+        per_pod.entry(name).or_default().push((ty.to_string(), v));
+    }
+    per_pod
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_statefulset_events() {
+    let a = recorded_statefulset(42).await;
+    let b = recorded_statefulset(42).await;
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        ["web-0", "web-1", "web-2"],
+        "{a:?}"
+    );
+    assert_eq!(a, b);
+    let node = |r: &std::collections::BTreeMap<String, Vec<(String, Value)>>, n: &str| {
+        r[n].last().unwrap().1["spec"]["nodeName"].clone()
+    };
+    assert_ne!(
+        node(&a, "web-0"),
+        node(&a, "web-1"),
+        "spread over the nodes"
     );
 }
