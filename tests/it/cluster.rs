@@ -1161,6 +1161,26 @@ async fn statefulset_creates_in_order_and_rolls_out_by_partition() {
     assert_eq!(numbers, [(1, rev1.clone()), (2, rev2.clone())]);
     let out = k.ok(&["rollout", "history", "statefulset/web"]).await;
     assert!(out.contains('1') && out.contains('2'), "{out}");
+    // Undo goes back to revision 1's template, which becomes revision 3.
+    k.ok(&["rollout", "undo", "statefulset/web"]).await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    assert_eq!(sts["status"]["updateRevision"], rev1.as_str());
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.26"
+    );
+    let rev: Value = serde_json::from_str(
+        &k.ok(&["get", "controllerrevision", &rev1, "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(rev["revision"], 3);
+    k.ok(&["rollout", "undo", "statefulset/web"]).await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
 
     // A partition keeps the pods below it at the old revision.
     k.ok(&[
@@ -1342,6 +1362,28 @@ async fn daemonset_runs_one_pod_per_fitting_node_and_rolls_out() {
     for p in live {
         assert_eq!(p["spec"]["containers"][0]["image"], "busybox:1.37");
         assert_ne!(p["metadata"]["labels"]["controller-revision-hash"], hash1);
+    }
+
+    // Undo takes the old template back (the old revision, renumbered).
+    k.ok(&["rollout", "undo", "daemonset/agent"]).await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    let pods: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    for p in pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+    {
+        assert_eq!(p["spec"]["containers"][0]["image"], "busybox:1.36");
+        assert_eq!(
+            p["metadata"]["labels"]["controller-revision-hash"],
+            hash1.as_str()
+        );
     }
 
     // nodeSelector: only the labelled node gets a pod.
