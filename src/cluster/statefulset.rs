@@ -12,8 +12,10 @@
 //! `statefulset.kubernetes.io/pod-name` and `apps.kubernetes.io/pod-index`.
 //! Status: replicas, readyReplicas, currentReplicas, updatedReplicas,
 //! availableReplicas, currentRevision, updateRevision, observedGeneration,
-//! collisionCount. Not done (UNVERIFIED simplifications): PVCs of
-//! `volumeClaimTemplates` are not created, `minReadySeconds` and
+//! collisionCount. `volumeClaimTemplates` give each pod its claims
+//! `<template>-<set>-<ordinal>` (created before the pod, kept after it:
+//! the default Retain policy; no provisioner binds them, so they stay
+//! Pending). Not done (UNVERIFIED simplifications): `minReadySeconds` and
 //! `maxUnavailable` are not applied (available = ready, one at a time),
 //! orphans are not adopted.
 
@@ -130,7 +132,103 @@ fn new_pod(set: &Value, template: &Value, revision: &str, ord: i64) -> Value {
     if !service.is_empty() {
         spec["subdomain"] = json!(service);
     }
+    // updateStorage: each claim template is a volume of the same name.
+    let claims = claims(set, ord);
+    if !claims.is_empty() {
+        let mut volumes: Vec<Value> = spec
+            .get("volumes")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        for (volume, claim) in &claims {
+            volumes.retain(|v| s(v, "/name") != volume);
+            volumes.push(json!({"name": volume, "persistentVolumeClaim": {"claimName": s(claim, "/metadata/name")}}));
+        }
+        spec["volumes"] = Value::Array(volumes);
+    }
     json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec})
+}
+
+/// `getPersistentVolumeClaims`: (volume name, claim) for each of
+/// `volumeClaimTemplates`, the claim named `<template>-<set>-<ordinal>`
+/// and labelled with the set's selector. The default retention policy
+/// (Retain) gives them no owner.
+fn claims(set: &Value, ord: i64) -> Vec<(String, Value)> {
+    let name = s(set, "/metadata/name");
+    let selector = set
+        .pointer("/spec/selector/matchLabels")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    set.pointer("/spec/volumeClaimTemplates")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|tpl| {
+            let volume = s(tpl, "/metadata/name").to_string();
+            let mut claim = tpl.clone();
+            if let Some(m) = claim.as_object_mut() {
+                m.shift_remove("status");
+            }
+            claim["apiVersion"] = json!("v1");
+            claim["kind"] = json!("PersistentVolumeClaim");
+            claim["metadata"] = json!({"name": format!("{volume}-{name}-{ord}"),
+                "namespace": s(set, "/metadata/namespace"),
+                "labels": tpl.pointer("/metadata/labels").cloned().unwrap_or(json!({}))});
+            if !claim["metadata"]["labels"].is_object() {
+                claim["metadata"]["labels"] = json!({});
+            }
+            for (k, v) in &selector {
+                claim["metadata"]["labels"][k] = v.clone();
+            }
+            (volume, claim)
+        })
+        .collect()
+}
+
+/// `createPersistentVolumeClaims`: the pod's claims that do not exist yet.
+async fn create_claims(
+    client: &Client,
+    events: &Recorder,
+    set: &Value,
+    ord: i64,
+) -> Result<(), String> {
+    let ns = s(set, "/metadata/namespace");
+    for (_, claim) in claims(set, ord) {
+        let cname = s(&claim, "/metadata/name");
+        let msg = |outcome: &str| {
+            format!(
+                "create Claim {cname} Pod {}-{ord} in StatefulSet {} {outcome}",
+                s(set, "/metadata/name"),
+                s(set, "/metadata/name")
+            )
+        };
+        match client
+            .create(&collection_path("v1", ns, "persistentvolumeclaims"), &claim)
+            .await
+        {
+            Ok(_) => {
+                events
+                    .record(
+                        set,
+                        None,
+                        EventKind::Normal,
+                        "SuccessfulCreate",
+                        &msg("success"),
+                    )
+                    .await;
+            }
+            Err(e) if e.code == 409 => {}
+            Err(e) => {
+                let m = msg(&format!("failed error: {e}"));
+                events
+                    .record(set, None, EventKind::Warning, "FailedCreate", &m)
+                    .await;
+                return Err(m);
+            }
+        }
+    }
+    Ok(())
 }
 
 async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
@@ -194,6 +292,10 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
                 } else {
                     (history::template_of(&revs.update), revs.update_name())
                 };
+                if create_claims(client, events, &set, ord).await.is_err() {
+                    blocked = true;
+                    break;
+                }
                 let pod = new_pod(&set, &template, revision, ord);
                 let pname = s(&pod, "/metadata/name").to_string();
                 match client
@@ -367,5 +469,27 @@ mod tests {
         assert_eq!(p["metadata"]["labels"][POD_INDEX_LABEL], "2");
         assert_eq!(p["spec"]["hostname"], "web-2");
         assert_eq!(p["spec"]["subdomain"], "nginx");
+        assert!(p["spec"].get("volumes").is_none());
+    }
+
+    #[test]
+    fn claim_templates_become_claims_and_volumes() {
+        let set = json!({"metadata": {"name": "web", "namespace": "d", "uid": "u"},
+            "spec": {"selector": {"matchLabels": {"app": "w"}},
+                "volumeClaimTemplates": [{"metadata": {"name": "www"},
+                    "spec": {"accessModes": ["ReadWriteOnce"]}, "status": {"phase": "Pending"}}]}});
+        let t = json!({"spec": {"containers": [], "volumes": [{"name": "www", "emptyDir": {}},
+            {"name": "cfg", "emptyDir": {}}]}});
+        let p = new_pod(&set, &t, "web-abc", 1);
+        assert_eq!(
+            p["spec"]["volumes"],
+            json!([{"name": "cfg", "emptyDir": {}},
+                {"name": "www", "persistentVolumeClaim": {"claimName": "www-web-1"}}])
+        );
+        let c = &claims(&set, 1)[0].1;
+        assert_eq!(c["metadata"]["name"], "www-web-1");
+        assert_eq!(c["metadata"]["labels"]["app"], "w");
+        assert_eq!(c["spec"]["accessModes"][0], "ReadWriteOnce");
+        assert!(c.get("status").is_none());
     }
 }

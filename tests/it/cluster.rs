@@ -1233,7 +1233,7 @@ async fn statefulset_parallel_and_on_delete() {
     };
     let yaml = STATEFULSET.replace(
         "replicas: 3",
-        "replicas: 4\n  podManagementPolicy: Parallel\n  updateStrategy: {type: OnDelete}",
+        "replicas: 4\n  podManagementPolicy: Parallel\n  updateStrategy: {type: OnDelete}\n  volumeClaimTemplates: [{metadata: {name: www}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]",
     );
     apply(&k, "sts.yaml", &yaml).await;
     // Parallel: all four are created at once, without waiting.
@@ -1270,6 +1270,24 @@ async fn statefulset_parallel_and_on_delete() {
     })
     .await;
     assert_eq!(all[0].1, "nginx:1.26");
+    // Each pod has its claim, kept when the pod is replaced.
+    let out = k
+        .ok(&["get", "pvc", "-o", "jsonpath={.items[*].metadata.name}"])
+        .await;
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["www-web-0", "www-web-1", "www-web-2", "www-web-3"]
+    );
+    let out = k
+        .ok(&[
+            "get",
+            "pod",
+            "web-3",
+            "-o",
+            "jsonpath={.spec.volumes[?(@.name==\"www\")].persistentVolumeClaim.claimName}",
+        ])
+        .await;
+    assert_eq!(out, "www-web-3");
 }
 
 const DAEMONSET: &str = r#"
