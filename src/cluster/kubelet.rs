@@ -12,10 +12,12 @@
 //! exits as the process script says ([`crate::streams::script::ProcessScript`]:
 //! exit code per run, run time, or never), else with the pod's
 //! `kubemock.io/exit-code` annotation (default 0) after the `pod-complete`
-//! delay. Under OnFailure a non-zero exit restarts the container
-//! (restartCount, lastState, a BackOff event) after the crash-loop back-off
-//! (10 s doubling to 5 min, scaled). restartPolicy Always containers never
-//! exit (no CrashLoopBackOff: UNVERIFIED simplification).
+//! delay. A container that restarts (OnFailure after a non-zero exit;
+//! Always after any exit, which only a process script makes happen) waits
+//! in `CrashLoopBackOff` (lastState terminated, restartCount + 1, a BackOff
+//! event) for the kubelet's back-off (10 s doubling to 5 min, scaled), then
+//! runs again. UNVERIFIED: the back-off is not reset after 10 min of a
+//! good run, and the script's `process` is read per pod, not per node.
 
 use super::client::{object_path, Client};
 use super::clock::stable_hash;
@@ -176,7 +178,7 @@ pub async fn run(ctx: Context) {
                 if !k.nodes.contains(s(&c.object, "/spec/nodeName")) {
                     continue;
                 }
-                let Some(step) = next_step(&c.object) else {
+                let Some(step) = k.step(&c.object) else {
                     timers.cancel(&c.key);
                     due.remove(&c.key);
                     continue;
@@ -194,6 +196,8 @@ pub async fn run(ctx: Context) {
                         continue;
                     };
                     delay = run.map_or(delay, |d| clock.scaled(d));
+                }
+                if step == Step::Start {
                     delay += clock.scaled(crash_loop_back_off(&c.object));
                 }
                 if step == Step::Stop {
@@ -276,7 +280,7 @@ impl Kubelet {
             return;
         };
         let node = s(&pod, "/spec/nodeName").to_string();
-        if !self.nodes.contains(&node) || next_step(&pod) != Some(step) {
+        if !self.nodes.contains(&node) || self.step(&pod) != Some(step) {
             return;
         }
         let events = self.events.on_host(&node);
@@ -450,9 +454,28 @@ impl Kubelet {
             Step::Start => {
                 let ip = self.pod_ip(key, &node);
                 status["phase"] = json!("Running");
+                let before: Vec<Value> = list(&status, "/containerStatuses").to_vec();
                 status["containerStatuses"] = json!(mains
                     .iter()
-                    .map(|(n, i)| running(n, i, true))
+                    .map(|(n, i)| {
+                        let mut c = running(n, i, true);
+                        // A restart: the count and the last run stay, the
+                        // container is a new one.
+                        if let Some(old) = before.iter().find(|o| s(o, "/name") == n) {
+                            let restarts =
+                                old.get("restartCount").and_then(Value::as_u64).unwrap_or(0);
+                            if restarts > 0 {
+                                c["restartCount"] = json!(restarts);
+                                c["lastState"] = old["lastState"].clone();
+                                let run = restarts.to_string();
+                                c["containerID"] = json!(format!(
+                                    "containerd://{}",
+                                    hex64(seed, &["container", &uid, n, &run])
+                                ));
+                            }
+                        }
+                        c
+                    })
                     .collect::<Vec<_>>());
                 self.set_ip(&pod, &mut status, &ip, &host_ip);
                 set_conditions(
@@ -493,7 +516,9 @@ impl Kubelet {
                 // Each running container's main process exits with the
                 // script's code for this run (or the pod's exit-code
                 // annotation); under OnFailure a non-zero exit restarts it.
-                let on_failure = s(&pod, "/spec/restartPolicy") == "OnFailure";
+                let policy = s(&pod, "/spec/restartPolicy");
+                let always = policy == "Always" || policy.is_empty();
+                let on_failure = policy == "OnFailure";
                 let default_code: i64 = pod
                     .pointer(&format!(
                         "/metadata/annotations/{}",
@@ -517,22 +542,26 @@ impl Kubelet {
                             continue;
                         }
                         Some(p) => i64::from(p.exit_code(restarts as usize)),
+                        // Under Always only a scripted process exits.
+                        None if always => {
+                            out.push(c.clone());
+                            continue;
+                        }
                         None => default_code,
                     };
                     let done = terminated(c, code);
-                    if on_failure && code != 0 {
-                        let mut again = running(&cname, s(c, "/image"), true);
-                        again["image"] = c["image"].clone();
-                        again["imageID"] = c["imageID"].clone();
-                        again["restartCount"] = json!(restarts + 1);
-                        // A new container: a new ID.
-                        let run = (restarts + 1).to_string();
-                        again["containerID"] = json!(format!(
-                            "containerd://{}",
-                            hex64(seed, &["container", &uid, &cname, &run])
-                        ));
+                    if always || (on_failure && code != 0) {
+                        // The kubelet waits out the back-off before the
+                        // next run (`kubectl get pods`: CrashLoopBackOff).
+                        let wait = back_off(restarts + 1).as_secs();
+                        let mut again = c.clone();
+                        again["state"] = json!({"waiting": {"reason": "CrashLoopBackOff",
+                            "message": format!("back-off {wait}s restarting failed container={cname} pod={name}_{ns}({uid})")}});
                         again["lastState"] =
                             json!({"terminated": done["state"]["terminated"].clone()});
+                        again["ready"] = json!(false);
+                        again["started"] = json!(false);
+                        again["restartCount"] = json!(restarts + 1);
                         restarted.push(cname);
                         out.push(again);
                     } else {
@@ -635,11 +664,26 @@ impl Kubelet {
         found
     }
 
+    /// The step a pod is due for: [`next_step`], and under restartPolicy
+    /// Always the exit of a container whose process script says it exits.
+    fn step(&self, pod: &Value) -> Option<Step> {
+        next_step(pod).or_else(|| {
+            let always = matches!(s(pod, "/spec/restartPolicy"), "Always" | "");
+            (always
+                && s(pod, "/status/phase") == "Running"
+                && pod.pointer("/metadata/deletionTimestamp").is_none()
+                && self.run_time(pod).is_some())
+            .then_some(Step::Complete)
+        })
+    }
+
     /// How long the running containers run before the next exit: `None`
-    /// when every one of them runs forever, `Some(None)` for the lifecycle's
-    /// `pod-complete` delay, `Some(Some(d))` for the longest script's
-    /// `afterMs`.
+    /// when every one of them runs forever (under restartPolicy Always:
+    /// every one without a process script that exits), `Some(None)` for
+    /// the lifecycle's `pod-complete` delay, `Some(Some(d))` for the
+    /// longest script's `afterMs`.
     fn run_time(&self, pod: &Value) -> Option<Option<Duration>> {
+        let always = matches!(s(pod, "/spec/restartPolicy"), "Always" | "");
         let mut forever = true;
         let mut longest: Option<Duration> = None;
         for c in list(pod, "/status/containerStatuses") {
@@ -654,7 +698,7 @@ impl Kubelet {
                         longest = longest.max(Some(Duration::from_millis(ms)));
                     }
                 }
-                None => forever = false,
+                None => forever &= always,
             }
         }
         (!forever).then_some(longest)
@@ -721,10 +765,15 @@ impl Kubelet {
 fn crash_loop_back_off(pod: &Value) -> Duration {
     let restarts = list(pod, "/status/containerStatuses")
         .iter()
-        .filter(|c| c.pointer("/state/running").is_some())
+        .filter(|c| s(c, "/state/waiting/reason") == "CrashLoopBackOff")
         .filter_map(|c| c.get("restartCount").and_then(Value::as_u64))
         .max()
         .unwrap_or(0);
+    back_off(restarts)
+}
+
+/// The back-off after the `restarts`-th exit.
+fn back_off(restarts: u64) -> Duration {
     if restarts == 0 {
         return Duration::ZERO;
     }

@@ -1483,6 +1483,8 @@ containers:
     process: {exitCodes: [1, 0], afterMs: 10}
   - match: {pod: "forever"}
     process: {runsForever: true}
+  - match: {pod: "crashes"}
+    process: {exitCodes: [1]}
   - match: {pod: "c2-*"}
     process: {runsForever: true}
 "#;
@@ -1507,6 +1509,7 @@ async fn containers_exit_as_the_process_script_says() {
         ("retries", "OnFailure"),
         ("forever", "Never"),
         ("plain", "Never"),
+        ("crashes", "Always"),
     ] {
         pods.create(&PostParams::default(), &run_once(name, policy))
             .await
@@ -1539,6 +1542,24 @@ async fn containers_exit_as_the_process_script_says() {
     assert_eq!(cs["state"]["terminated"]["exitCode"], 0);
     assert_eq!(cs["state"]["terminated"]["reason"], "Completed");
     done("plain", "Succeeded").await;
+    // Always: a process that exits is restarted after a growing back-off,
+    // waiting in CrashLoopBackOff meanwhile; the pod stays Running.
+    let cs = eventually("crashes in CrashLoopBackOff after 2 restarts", || async {
+        let p = pods.get("crashes").await.unwrap();
+        let cs = serde_json::to_value(&p.status?.container_statuses?[0]).unwrap();
+        (cs["state"]["waiting"]["reason"] == "CrashLoopBackOff" && cs["restartCount"] == 2)
+            .then_some(cs)
+    })
+    .await;
+    assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
+    assert_eq!(cs["ready"], false);
+    let msg = cs["state"]["waiting"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("back-off 20s restarting failed container=c pod=crashes_default("),
+        "{msg}"
+    );
+    let p = pods.get("crashes").await.unwrap();
+    assert_eq!(phase_of(&p).as_deref(), Some("Running"));
     // The pods beside it have finished; this one runs on.
     let p = pods.get("forever").await.unwrap();
     assert_eq!(phase_of(&p).as_deref(), Some("Running"));
