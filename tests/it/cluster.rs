@@ -1215,6 +1215,20 @@ async fn statefulset_creates_in_order_and_rolls_out_by_partition() {
     assert_eq!(sts["status"]["currentReplicas"], 2);
     assert_eq!(sts["status"]["updatedReplicas"], 1);
 
+    // rollout restart: a new template annotation, every pod replaced.
+    let before: Value =
+        serde_json::from_str(&k.ok(&["get", "pod", "web-2", "-o", "json"]).await).unwrap();
+    k.ok(&["rollout", "restart", "statefulset/web"]).await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    let after: Value =
+        serde_json::from_str(&k.ok(&["get", "pod", "web-2", "-o", "json"]).await).unwrap();
+    assert_ne!(before["metadata"]["uid"], after["metadata"]["uid"]);
+    assert!(
+        after["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string(),
+        "{after}"
+    );
+
     // Scaling down removes the highest ordinals.
     k.ok(&["scale", "statefulset/web", "--replicas=1"]).await;
     eventually("web scaled to 1", || async {
@@ -1382,8 +1396,33 @@ async fn daemonset_runs_one_pod_per_fitting_node_and_rolls_out() {
         assert_ne!(p["metadata"]["labels"]["controller-revision-hash"], hash1);
     }
 
-    // Undo takes the old template back (the old revision, renumbered).
+    // rollout restart replaces every daemon pod.
+    k.ok(&["rollout", "restart", "daemonset/agent"]).await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    let restarted: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    let live: Vec<&Value> = restarted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .collect();
+    assert_eq!(live.len(), 3);
+    for p in &live {
+        assert!(p["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string());
+    }
+    // Undo goes back one revision: to the template before the restart.
     k.ok(&["rollout", "undo", "daemonset/agent"]).await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+
+    // Undo to revision 1 takes the first template back (renumbered).
+    k.ok(&["rollout", "undo", "daemonset/agent", "--to-revision=1"])
+        .await;
     k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
         .await;
     let pods: Value = serde_json::from_str(
