@@ -7,13 +7,15 @@
 //! DaemonSet tolerations added. Updates: `RollingUpdate` deletes old pods
 //! while at most `maxUnavailable` (default 1) nodes lack an available
 //! pod, and the next sync makes their replacement; `OnDelete` only
-//! replaces pods that are deleted. Pods carry `controller-revision-hash`
+//! replaces pods that are deleted; with `maxSurge` the new pod starts
+//! beside the old one (on at most maxSurge nodes at a time) and the old
+//! one goes once the new one is available. Pods carry `controller-revision-hash`
 //! (the revision's hash, as ControllerRevisions do, see
 //! [`super::history`]) and `pod-template-generation`. Status:
 //! desired/current/updatedNumberScheduled, numberMisscheduled, numberReady,
 //! numberAvailable, numberUnavailable, observedGeneration. UNVERIFIED
-//! simplifications: `maxSurge` and `minReadySeconds` are ignored (available
-//! = ready), orphans are not adopted.
+//! simplifications: `minReadySeconds` is ignored (available = ready),
+//! orphans are not adopted.
 
 use super::client::{collection_path, object_path, Client};
 use super::events::{EventKind, Recorder};
@@ -177,16 +179,28 @@ fn should_run(pod: &Value, node: &Value) -> bool {
 
 /// `intstr.GetScaledValueFromIntOrPercent` (rounded up, as the DaemonSet
 /// controller does for maxUnavailable).
-fn scaled(v: Option<&Value>, total: i64) -> i64 {
+fn scaled(v: Option<&Value>, total: i64, default: i64) -> i64 {
     match v {
-        None => 1,
-        Some(Value::Number(n)) => n.as_i64().unwrap_or(1),
+        Some(Value::Number(n)) => n.as_i64().unwrap_or(default),
         Some(Value::String(p)) => {
             let pct: f64 = p.trim_end_matches('%').parse().unwrap_or(0.0);
             (pct * total as f64 / 100.0).ceil() as i64
         }
-        Some(_) => 1,
+        _ => default,
     }
+}
+
+/// Whether the DaemonSet surges (`rollingUpdate.maxSurge` above 0).
+fn max_surge(ds: &Value, nodes: i64) -> i64 {
+    if s(ds, "/spec/updateStrategy/type") == "OnDelete" {
+        return 0;
+    }
+    scaled(
+        ds.pointer("/spec/updateStrategy/rollingUpdate/maxSurge"),
+        nodes,
+        0,
+    )
+    .max(0)
 }
 
 async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
@@ -224,6 +238,7 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
     let mut deletes: Vec<Arc<Value>> = Vec::new();
     let mut creates: Vec<String> = Vec::new();
     let mut wanted: BTreeSet<String> = BTreeSet::new();
+    let surge = max_surge(&ds, nodes.len() as i64);
     for node in &nodes {
         let node_name = s(node, "/metadata/name").to_string();
         let probe = new_pod(&ds, &template, &hash, &node_name);
@@ -243,20 +258,59 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
                 // now) gets its new pod on a later sync.
                 creates.push(node_name);
             } else if !ok.is_empty() {
-                // More than one: keep the oldest.
+                // More than one: keep the oldest (when surging, the oldest
+                // of the old and of the new template: the rolling update
+                // removes the old one once the new one is available).
                 let mut ok = ok;
                 ok.sort_by_key(|p| s(p, "/metadata/creationTimestamp").to_string());
-                deletes.extend(ok.into_iter().skip(1).cloned());
+                let mut kept: Vec<bool> = Vec::new();
+                for p in ok {
+                    let is_new = hash_of(p) == hash;
+                    if kept.contains(&is_new) || (kept.len() == 1 && surge == 0) {
+                        deletes.push(p.clone());
+                    } else {
+                        kept.push(is_new);
+                    }
+                }
             }
         } else {
             deletes.extend(live.into_iter().cloned());
         }
     }
+    // rollingUpdate with maxSurge: a new pod beside the old one on up to
+    // maxSurge nodes at a time; the old one goes once the new is available.
+    if surge > 0 {
+        let mut surging = 0i64;
+        let mut candidates = Vec::new();
+        for node in &wanted {
+            let live: Vec<&Arc<Value>> = on_node
+                .get(node)
+                .into_iter()
+                .flatten()
+                .filter(|p| is_active(p) && !deletes.iter().any(|d| Arc::ptr_eq(d, p)))
+                .collect();
+            let (new, old): (Vec<&Arc<Value>>, Vec<&Arc<Value>>) =
+                live.into_iter().partition(|p| hash_of(p) == hash);
+            if old.is_empty() {
+                continue;
+            }
+            match new.first() {
+                Some(n) if is_ready(n) => deletes.extend(old.into_iter().cloned()),
+                Some(_) => surging += 1,
+                // An old pod that is not available is replaced at once.
+                None if !old.iter().any(|p| is_ready(p)) => creates.push(node.clone()),
+                None => candidates.push(node.clone()),
+            }
+        }
+        let room = (surge - surging).max(0) as usize;
+        creates.extend(candidates.into_iter().take(room));
+    }
     // rollingUpdate: old pods go while few enough nodes are unavailable.
-    if s(&ds, "/spec/updateStrategy/type") != "OnDelete" {
+    if s(&ds, "/spec/updateStrategy/type") != "OnDelete" && surge == 0 {
         let max_unavailable = scaled(
             ds.pointer("/spec/updateStrategy/rollingUpdate/maxUnavailable"),
             wanted.len() as i64,
+            1,
         )
         .max(1);
         let mut unavailable = 0i64;
@@ -418,8 +472,9 @@ mod tests {
 
     #[test]
     fn max_unavailable_rounds_up() {
-        assert_eq!(scaled(None, 10), 1);
-        assert_eq!(scaled(Some(&json!("25%")), 10), 3);
-        assert_eq!(scaled(Some(&json!(2)), 10), 2);
+        assert_eq!(scaled(None, 10, 1), 1);
+        assert_eq!(scaled(Some(&json!("25%")), 10, 1), 3);
+        assert_eq!(scaled(Some(&json!(2)), 10, 1), 2);
+        assert_eq!(scaled(None, 10, 0), 0);
     }
 }

@@ -1443,6 +1443,89 @@ async fn daemonset_runs_one_pod_per_fitting_node_and_rolls_out() {
         );
     }
 
+    // maxSurge: the new pod starts beside the old one, which goes once
+    // the new one is ready; no node is left without a ready pod.
+    k.ok(&[
+        "patch",
+        "daemonset",
+        "agent",
+        "-p",
+        r#"{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}"#,
+    ])
+    .await;
+    use futures::{StreamExt, TryStreamExt};
+    let pods_api: Api<Pod> = Api::namespaced(_client.clone(), "default");
+    let listed = pods_api
+        .list(&ListParams::default().labels("app=agent"))
+        .await
+        .unwrap();
+    let rv = listed.metadata.resource_version.clone().unwrap();
+    // Replay the pods' watch into their states: every state the store held.
+    let mut state: std::collections::BTreeMap<String, Value> = listed
+        .items
+        .into_iter()
+        .map(|p| {
+            (
+                p.metadata.name.clone().unwrap(),
+                serde_json::to_value(&p).unwrap(),
+            )
+        })
+        .collect();
+    let mut stream = pods_api
+        .watch(&WatchParams::default().labels("app=agent"), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    let mut seen_two = false;
+    k.ok(&["set", "image", "daemonset/agent", "c=busybox:1.38"])
+        .await;
+    loop {
+        let ready_on = |state: &std::collections::BTreeMap<String, Value>, image: Option<&str>| {
+            let mut m: std::collections::BTreeMap<String, usize> = Default::default();
+            for v in state.values() {
+                let ready = v["status"]["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True");
+                if ready
+                    && v["metadata"]["deletionTimestamp"].is_null()
+                    && image.is_none_or(|i| v["spec"]["containers"][0]["image"] == i)
+                {
+                    *m.entry(v["spec"]["nodeName"].as_str().unwrap_or("").to_string())
+                        .or_default() += 1;
+                }
+            }
+            m
+        };
+        let all = ready_on(&state, None);
+        seen_two |= all.values().any(|n| *n == 2);
+        assert_eq!(all.len(), 3, "a node without a ready pod: {all:?}");
+        if ready_on(&state, Some("busybox:1.38")).len() == 3 && all.values().all(|n| *n == 1) {
+            break;
+        }
+        let ev = tokio::time::timeout(DEADLINE, stream.try_next())
+            .await
+            .expect("surge rollout in time")
+            .unwrap()
+            .expect("watch open");
+        match ev {
+            WatchEvent::Added(p) | WatchEvent::Modified(p) => {
+                state.insert(
+                    p.metadata.name.clone().unwrap(),
+                    serde_json::to_value(&p).unwrap(),
+                );
+            }
+            WatchEvent::Deleted(p) => {
+                state.remove(&p.metadata.name.unwrap());
+            }
+            _ => {}
+        }
+    }
+    assert!(seen_two, "no node ever ran old and new side by side");
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+
     // nodeSelector: only the labelled node gets a pod.
     let edge = DAEMONSET
         .replace("name: agent", "name: edge")
