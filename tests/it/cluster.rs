@@ -1765,6 +1765,40 @@ async fn cronjobs_run_on_the_cluster_clock() {
     assert!(events.contains(&format!("Created job {first}")), "{events}");
     assert!(events.contains("SawCompletedJob"), "{events}");
 
+    // A schedule the controller cannot read gets a Warning, and the
+    // controller goes on with the others.
+    apply(
+        &k,
+        "bad-cron.yaml",
+        r#"
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: bad}
+spec:
+  schedule: "every tuesday"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: busybox}]
+"#,
+    )
+    .await;
+    let out = eventually("UnparseableSchedule", || async {
+        let out = k
+            .ok(&[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=bad",
+            ])
+            .await;
+        out.contains("UnparseableSchedule").then_some(out)
+    })
+    .await;
+    assert!(out.contains("expected exactly 5 fields, found 2"), "{out}");
+
     // Forbid: while c2's job runs (its container never exits), the next
     // time is skipped; c1, suspended meanwhile, makes nothing.
     k.ok(&[
