@@ -46,6 +46,8 @@ pub struct BenchOptions {
     pub json: Option<PathBuf>,
     /// How long each body-flood phase runs.
     pub flood: Duration,
+    /// Only the cluster rows (`kubemock bench --only cluster`).
+    pub cluster_only: bool,
 }
 
 impl BenchOptions {
@@ -61,6 +63,7 @@ impl BenchOptions {
             fanout_rate: 20.0,
             json: None,
             flood: Duration::from_secs(5),
+            cluster_only: false,
         }
     }
 
@@ -76,6 +79,7 @@ impl BenchOptions {
             fanout_rate: 50.0,
             json: None,
             flood: Duration::from_millis(800),
+            cluster_only: false,
         }
     }
 }
@@ -179,6 +183,16 @@ fn median(samples: &[f64]) -> f64 {
 /// Runs the benchmarks and returns the report (also printed and written).
 pub async fn run(opts: BenchOptions) -> Result<Report> {
     let mut report = Report::default();
+    if opts.cluster_only {
+        report.target = "kubemock".into();
+        cluster::run(&opts, &mut report).await?;
+        println!("{}", report.table());
+        if let Some(path) = &opts.json {
+            std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        return Ok(report);
+    }
     let mut spawned: Option<Spawned> = None;
     let endpoint = match &opts.against {
         Some(kc) => {

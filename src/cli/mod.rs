@@ -155,6 +155,9 @@ pub struct BenchArgs {
     /// Write the JSON report here.
     #[arg(long)]
     pub json: Option<PathBuf>,
+    /// Run only one group of rows (`cluster`: the controllers' rows).
+    #[arg(long, value_parser = ["cluster"])]
+    pub only: Option<String>,
 }
 
 /// Flags of `kubemock serve`.
@@ -277,6 +280,7 @@ pub async fn run(cli: Cli) -> Result<()> {
             }
             opts.against = args.against;
             opts.json = args.json;
+            opts.cluster_only = args.only.as_deref() == Some("cluster");
             crate::bench::run(opts).await.map(|_| ())
         }
         Command::Verify(args) => verify(args).await,

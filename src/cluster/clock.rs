@@ -3,6 +3,12 @@
 //! same seed wait the same, whatever order the work comes in), multiplied
 //! by the time scale (`--time-scale 0.01` makes a 30 s grace period 300 ms).
 //! Pausing stops every controller until resumed.
+//!
+//! The clock also tells the cluster's time ([`Clock::now`]), the time the
+//! CronJob controller schedules by: the wall time at start, plus the time
+//! since then divided by the time scale (at `--time-scale 0.001` a cluster
+//! minute passes in 60 ms), plus what [`super::Cluster::advance_clock`]
+//! added (a test jumps to the next schedule instead of waiting for it).
 
 use super::lifecycle::{Lifecycle, Stage};
 use std::time::Duration;
@@ -15,6 +21,10 @@ pub struct Clock {
     seed: u64,
     lifecycle: Lifecycle,
     paused: watch::Receiver<bool>,
+    /// Wall time and instant at start.
+    origin: (chrono::DateTime<chrono::Utc>, tokio::time::Instant),
+    /// Cluster time added by hand, in milliseconds.
+    offset: watch::Receiver<i64>,
 }
 
 /// FNV-1a then splitmix64: a stable hash (the standard library's is
@@ -40,6 +50,7 @@ impl Clock {
         seed: u64,
         lifecycle: Lifecycle,
         paused: watch::Receiver<bool>,
+        offset: watch::Receiver<i64>,
     ) -> Clock {
         Clock {
             scale: if scale.is_finite() && scale >= 0.0 {
@@ -50,6 +61,38 @@ impl Clock {
             seed,
             lifecycle,
             paused,
+            origin: (chrono::Utc::now(), tokio::time::Instant::now()),
+            offset,
+        }
+    }
+
+    /// The cluster's time now.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        let real = self.origin.1.elapsed();
+        let cluster = if self.scale > 0.0 {
+            real.div_f64(self.scale)
+        } else {
+            real
+        };
+        let cluster = chrono::Duration::from_std(cluster).unwrap_or(chrono::Duration::zero());
+        self.origin.0 + cluster + chrono::Duration::milliseconds(*self.offset.borrow())
+    }
+
+    /// The real time to wait until the cluster's clock reads `at` (zero
+    /// when it is past).
+    pub fn until(&self, at: chrono::DateTime<chrono::Utc>) -> Duration {
+        let left = (at - self.now()).to_std().unwrap_or(Duration::ZERO);
+        if self.scale > 0.0 {
+            self.scaled(left)
+        } else {
+            left
+        }
+    }
+
+    /// Resolves when the cluster's time is moved by hand.
+    pub async fn advanced(&mut self) {
+        if self.offset.changed().await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 
@@ -88,9 +131,10 @@ mod tests {
     #[test]
     fn delays_repeat_with_the_seed_and_scale() {
         let (_tx, rx) = watch::channel(false);
-        let a = Clock::new(1.0, 7, Lifecycle::default(), rx.clone());
-        let b = Clock::new(1.0, 7, Lifecycle::default(), rx.clone());
-        let c = Clock::new(1.0, 8, Lifecycle::default(), rx.clone());
+        let (_otx, orx) = watch::channel(0);
+        let a = Clock::new(1.0, 7, Lifecycle::default(), rx.clone(), orx.clone());
+        let b = Clock::new(1.0, 7, Lifecycle::default(), rx.clone(), orx.clone());
+        let c = Clock::new(1.0, 8, Lifecycle::default(), rx.clone(), orx.clone());
         let keys: Vec<String> = (0..20).map(|i| format!("ns/p{i}")).collect();
         let da: Vec<_> = keys.iter().map(|k| a.delay("pod-start", k)).collect();
         let db: Vec<_> = keys.iter().map(|k| b.delay("pod-start", k)).collect();
@@ -100,7 +144,23 @@ mod tests {
         for d in &da {
             assert!(*d >= Duration::from_millis(20) && *d < Duration::from_millis(30));
         }
-        let half = Clock::new(0.5, 7, Lifecycle::default(), rx);
+        let half = Clock::new(0.5, 7, Lifecycle::default(), rx, orx);
         assert_eq!(half.delay("pod-start", "ns/p0"), da[0] / 2);
+    }
+
+    #[tokio::test]
+    async fn cluster_time_runs_by_the_scale_and_jumps_when_advanced() {
+        let (_tx, rx) = watch::channel(false);
+        let (otx, orx) = watch::channel(0);
+        let fast = Clock::new(0.001, 7, Lifecycle::default(), rx, orx);
+        let t0 = fast.now();
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        // 5 ms real is at least 5 s of cluster time.
+        assert!(fast.now() - t0 >= chrono::Duration::seconds(5));
+        let later = fast.now() + chrono::Duration::minutes(1);
+        assert!(fast.until(later) <= Duration::from_millis(60));
+        otx.send_replace(3_600_000);
+        assert!(fast.now() - t0 >= chrono::Duration::hours(1));
+        assert_eq!(fast.until(t0), Duration::ZERO);
     }
 }

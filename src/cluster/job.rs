@@ -5,7 +5,8 @@
 //! (reason `BackoffLimitExceeded`), as 1.31+ write them. NonIndexed
 //! completion mode only; pods carry no `batch.kubernetes.io/job-tracking`
 //! finalizer (UNVERIFIED simplifications). Pod outcomes come from the
-//! kubelet's `pod-complete` stage (`kubemock.io/exit-code`).
+//! kubelet (process script or `kubemock.io/exit-code`); under OnFailure the
+//! pods' restarts count toward `backoffLimit` (`pastBackoffLimitOnFailure`).
 
 use super::client::{collection_path, object_path, Client};
 use super::events::{EventKind, Recorder};
@@ -112,7 +113,33 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
         .cloned()
         .unwrap_or_default();
     let mut active_count = active.len() as i64;
-    if failed > backoff {
+    // `pastBackoffLimitOnFailure`: under OnFailure the restarts count.
+    let restarts: i64 = if s(&job, "/spec/template/spec/restartPolicy") == "OnFailure" {
+        active
+            .iter()
+            .flat_map(|p| {
+                p.pointer("/status/containerStatuses")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .chain(
+                        p.pointer("/status/initContainerStatuses")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten(),
+                    )
+            })
+            .filter_map(|c| c.get("restartCount").and_then(Value::as_i64))
+            .sum()
+    } else {
+        0
+    };
+    let past_on_failure = if backoff == 0 {
+        restarts > 0
+    } else {
+        restarts >= backoff
+    };
+    if failed > backoff || past_on_failure {
         for p in &active {
             let _ = client
                 .delete(

@@ -8,8 +8,16 @@
 //! `pkg/kubelet/kubelet_pods.go` (`generateAPIPodStatus`) and KWOK's pod
 //! stages; values (image IDs, container IDs) are made up, seeded.
 //!
-//! A pod whose container finishes takes its exit code from the
-//! `kubemock.io/exit-code` annotation (default 0).
+//! With restartPolicy Never or OnFailure, a container's main process
+//! exits as the process script says ([`crate::streams::script::ProcessScript`]:
+//! exit code per run, run time, or never), else with the pod's
+//! `kubemock.io/exit-code` annotation (default 0) after the `pod-complete`
+//! delay. A container that restarts (OnFailure after a non-zero exit;
+//! Always after any exit, which only a process script makes happen) waits
+//! in `CrashLoopBackOff` (lastState terminated, restartCount + 1, a BackOff
+//! event) for the kubelet's back-off (10 s doubling to 5 min, scaled), then
+//! runs again. UNVERIFIED: the back-off is not reset after 10 min of a
+//! good run, and the script's `process` is read per pod, not per node.
 
 use super::client::{object_path, Client};
 use super::clock::stable_hash;
@@ -18,6 +26,7 @@ use super::informer::{Informer, Timers};
 use super::node::{node_ip, node_name, pod_cidr};
 use super::Context;
 use crate::store::EventType;
+use crate::streams::script::ProcessScript;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
 use std::net::Ipv4Addr;
@@ -85,11 +94,16 @@ fn next_step(pod: &Value) -> Option<Step> {
     let containers = list(pod, "/status/containerStatuses");
     if containers
         .iter()
-        .any(|c| c.pointer("/state/running").is_none())
+        .any(|c| c.pointer("/state/waiting").is_some())
     {
         return Some(Step::Start);
     }
-    if phase == "Running" && s(pod, "/spec/restartPolicy") != "Always" {
+    if phase == "Running"
+        && s(pod, "/spec/restartPolicy") != "Always"
+        && containers
+            .iter()
+            .any(|c| c.pointer("/state/running").is_some())
+    {
         return Some(Step::Complete);
     }
     None
@@ -132,6 +146,8 @@ struct Kubelet {
     ips: HashMap<String, BTreeSet<u32>>,
     /// pod key -> (node, ip) handed out.
     assigned: HashMap<String, (String, u32)>,
+    /// Whether the last step's write failed (to be retried).
+    failed: bool,
 }
 
 /// The kubelet loop (all nodes).
@@ -143,6 +159,7 @@ pub async fn run(ctx: Context) {
         nodes: (0..ctx.config.nodes).map(node_name).collect(),
         ips: HashMap::new(),
         assigned: HashMap::new(),
+        failed: false,
         ctx: ctx.clone(),
     };
     let mut pods = Informer::new(ctx.state.clone(), "", "pods");
@@ -161,7 +178,7 @@ pub async fn run(ctx: Context) {
                 if !k.nodes.contains(s(&c.object, "/spec/nodeName")) {
                     continue;
                 }
-                let Some(step) = next_step(&c.object) else {
+                let Some(step) = k.step(&c.object) else {
                     timers.cancel(&c.key);
                     due.remove(&c.key);
                     continue;
@@ -170,6 +187,19 @@ pub async fn run(ctx: Context) {
                     continue;
                 }
                 let mut delay = clock.delay(step.stage(), &c.key);
+                if step == Step::Complete {
+                    // The process script says whether and when the
+                    // containers exit; a restarted one waits its back-off.
+                    let Some(run) = k.run_time(&c.object) else {
+                        timers.cancel(&c.key);
+                        due.remove(&c.key);
+                        continue;
+                    };
+                    delay = run.map_or(delay, |d| clock.scaled(d));
+                }
+                if step == Step::Start {
+                    delay += clock.scaled(crash_loop_back_off(&c.object));
+                }
                 if step == Step::Stop {
                     let grace = c.object
                         .pointer("/metadata/deletionGracePeriodSeconds")
@@ -186,7 +216,13 @@ pub async fn run(ctx: Context) {
             (key, step) = timers.next() => {
                 clock.wait_running().await;
                 due.remove(&key);
+                k.failed = false;
                 k.act(&key, step).await;
+                if k.failed {
+                    // A conflicting write came in between: try again.
+                    due.insert(key.clone(), step);
+                    timers.schedule(&key, Duration::from_millis(10), step);
+                }
             }
         }
     }
@@ -232,11 +268,19 @@ impl Kubelet {
             return;
         };
         let path = object_path("v1", ns, "pods", name);
-        let Ok(pod) = self.client.get(&path).await else {
+        // Reads come from the store (the informer's cache); writes go
+        // through the API.
+        let Some(pod) = self
+            .ctx
+            .state
+            .store
+            .get(&crate::store::GroupResource::new("", "pods"), ns, name)
+            .map(|p| (*p).clone())
+        else {
             return;
         };
         let node = s(&pod, "/spec/nodeName").to_string();
-        if !self.nodes.contains(&node) || next_step(&pod) != Some(step) {
+        if !self.nodes.contains(&node) || self.step(&pod) != Some(step) {
             return;
         }
         let events = self.events.on_host(&node);
@@ -410,9 +454,28 @@ impl Kubelet {
             Step::Start => {
                 let ip = self.pod_ip(key, &node);
                 status["phase"] = json!("Running");
+                let before: Vec<Value> = list(&status, "/containerStatuses").to_vec();
                 status["containerStatuses"] = json!(mains
                     .iter()
-                    .map(|(n, i)| running(n, i, true))
+                    .map(|(n, i)| {
+                        let mut c = running(n, i, true);
+                        // A restart: the count and the last run stay, the
+                        // container is a new one.
+                        if let Some(old) = before.iter().find(|o| s(o, "/name") == n) {
+                            let restarts =
+                                old.get("restartCount").and_then(Value::as_u64).unwrap_or(0);
+                            if restarts > 0 {
+                                c["restartCount"] = json!(restarts);
+                                c["lastState"] = old["lastState"].clone();
+                                let run = restarts.to_string();
+                                c["containerID"] = json!(format!(
+                                    "containerd://{}",
+                                    hex64(seed, &["container", &uid, n, &run])
+                                ));
+                            }
+                        }
+                        c
+                    })
                     .collect::<Vec<_>>());
                 self.set_ip(&pod, &mut status, &ip, &host_ip);
                 set_conditions(
@@ -450,7 +513,13 @@ impl Kubelet {
                 }
             }
             Step::Complete => {
-                let code: i64 = pod
+                // Each running container's main process exits with the
+                // script's code for this run (or the pod's exit-code
+                // annotation); under OnFailure a non-zero exit restarts it.
+                let policy = s(&pod, "/spec/restartPolicy");
+                let always = policy == "Always" || policy.is_empty();
+                let on_failure = policy == "OnFailure";
+                let default_code: i64 = pod
                     .pointer(&format!(
                         "/metadata/annotations/{}",
                         EXIT_CODE_ANNOTATION.replace('/', "~1")
@@ -458,27 +527,97 @@ impl Kubelet {
                     .and_then(Value::as_str)
                     .and_then(|c| c.parse().ok())
                     .unwrap_or(0);
-                let done: Vec<Value> = list(&status, "/containerStatuses")
+                let mut restarted = Vec::new();
+                let mut out = Vec::new();
+                for c in list(&status, "/containerStatuses") {
+                    if c.pointer("/state/running").is_none() {
+                        out.push(c.clone());
+                        continue;
+                    }
+                    let cname = s(c, "/name").to_string();
+                    let restarts = c.get("restartCount").and_then(Value::as_u64).unwrap_or(0);
+                    let code = match self.process_of(&pod, &cname) {
+                        Some(p) if p.runs_forever => {
+                            out.push(c.clone());
+                            continue;
+                        }
+                        Some(p) => i64::from(p.exit_code(restarts as usize)),
+                        // Under Always only a scripted process exits.
+                        None if always => {
+                            out.push(c.clone());
+                            continue;
+                        }
+                        None => default_code,
+                    };
+                    let done = terminated(c, code);
+                    if always || (on_failure && code != 0) {
+                        // The kubelet waits out the back-off before the
+                        // next run (`kubectl get pods`: CrashLoopBackOff).
+                        let wait = back_off(restarts + 1).as_secs();
+                        let mut again = c.clone();
+                        again["state"] = json!({"waiting": {"reason": "CrashLoopBackOff",
+                            "message": format!("back-off {wait}s restarting failed container={cname} pod={name}_{ns}({uid})")}});
+                        again["lastState"] =
+                            json!({"terminated": done["state"]["terminated"].clone()});
+                        again["ready"] = json!(false);
+                        again["started"] = json!(false);
+                        again["restartCount"] = json!(restarts + 1);
+                        restarted.push(cname);
+                        out.push(again);
+                    } else {
+                        out.push(done);
+                    }
+                }
+                let all_done = out.iter().all(|c| c.pointer("/state/terminated").is_some());
+                let failed = out.iter().any(|c| {
+                    c.pointer("/state/terminated/exitCode")
+                        .and_then(Value::as_i64)
+                        .is_some_and(|x| x != 0)
+                });
+                let unready: Vec<&str> = out
                     .iter()
-                    .map(|c| terminated(c, code))
+                    .filter(|c| c.pointer("/state/running").is_none())
+                    .map(|c| s(c, "/name"))
                     .collect();
-                status["containerStatuses"] = Value::Array(done);
-                status["phase"] = json!(if code == 0 { "Succeeded" } else { "Failed" });
-                let reason = if code == 0 {
-                    "PodCompleted"
-                } else {
-                    "PodFailed"
-                };
-                set_conditions(
-                    &mut status,
-                    &now,
-                    &[
-                        ("PodReadyToStartContainers", false, None),
-                        ("Ready", false, Some((reason, String::new()))),
-                        ("ContainersReady", false, Some((reason, String::new()))),
-                    ],
-                );
-                self.put_status(&path, pod.clone(), status).await;
+                let unready = unready.join(" ");
+                status["containerStatuses"] = Value::Array(out);
+                if all_done {
+                    status["phase"] = json!(if failed { "Failed" } else { "Succeeded" });
+                    let reason = if failed { "PodFailed" } else { "PodCompleted" };
+                    set_conditions(
+                        &mut status,
+                        &now,
+                        &[
+                            ("PodReadyToStartContainers", false, None),
+                            ("Ready", false, Some((reason, String::new()))),
+                            ("ContainersReady", false, Some((reason, String::new()))),
+                        ],
+                    );
+                } else if !unready.is_empty() {
+                    let why = format!("containers with unready status: [{unready}]");
+                    set_conditions(
+                        &mut status,
+                        &now,
+                        &[
+                            ("Ready", false, Some(("ContainersNotReady", why.clone()))),
+                            ("ContainersReady", false, Some(("ContainersNotReady", why))),
+                        ],
+                    );
+                }
+                if self.put_status(&path, pod.clone(), status).await {
+                    for n in &restarted {
+                        let fp = format!("spec.containers{{{n}}}");
+                        events
+                            .record(
+                                &pod,
+                                Some(&fp),
+                                EventKind::Warning,
+                                "BackOff",
+                                &format!("Back-off restarting failed container {n} in pod {name}_{ns}({uid})"),
+                            )
+                            .await;
+                    }
+                }
             }
             Step::Stop => {
                 for (n, _) in &mains {
@@ -495,12 +634,74 @@ impl Kubelet {
                 }
                 let opts = json!({"kind": "DeleteOptions", "apiVersion": "v1",
                     "gracePeriodSeconds": 0, "preconditions": {"uid": uid}});
-                let _ = self
+                if let Err(e) = self
                     .client
                     .delete(&path, "gracePeriodSeconds=0", Some(&opts))
-                    .await;
+                    .await
+                {
+                    self.failed = retryable(e.code);
+                }
             }
         }
+    }
+
+    /// The process script of one container of the pod, if it has one.
+    fn process_of(&self, pod: &Value, container: &str) -> Option<ProcessScript> {
+        let script = crate::streams::for_state(&self.ctx.state).script();
+        let empty = serde_json::Map::new();
+        let labels = pod
+            .pointer("/metadata/labels")
+            .and_then(Value::as_object)
+            .unwrap_or(&empty);
+        let found = script
+            .entries_for(
+                s(pod, "/metadata/namespace"),
+                s(pod, "/metadata/name"),
+                labels,
+                container,
+            )
+            .find_map(|e| e.process.clone());
+        found
+    }
+
+    /// The step a pod is due for: [`next_step`], and under restartPolicy
+    /// Always the exit of a container whose process script says it exits.
+    fn step(&self, pod: &Value) -> Option<Step> {
+        next_step(pod).or_else(|| {
+            let always = matches!(s(pod, "/spec/restartPolicy"), "Always" | "");
+            (always
+                && s(pod, "/status/phase") == "Running"
+                && pod.pointer("/metadata/deletionTimestamp").is_none()
+                && self.run_time(pod).is_some())
+            .then_some(Step::Complete)
+        })
+    }
+
+    /// How long the running containers run before the next exit: `None`
+    /// when every one of them runs forever (under restartPolicy Always:
+    /// every one without a process script that exits), `Some(None)` for
+    /// the lifecycle's `pod-complete` delay, `Some(Some(d))` for the
+    /// longest script's `afterMs`.
+    fn run_time(&self, pod: &Value) -> Option<Option<Duration>> {
+        let always = matches!(s(pod, "/spec/restartPolicy"), "Always" | "");
+        let mut forever = true;
+        let mut longest: Option<Duration> = None;
+        for c in list(pod, "/status/containerStatuses") {
+            if c.pointer("/state/running").is_none() {
+                continue;
+            }
+            match self.process_of(pod, s(c, "/name")) {
+                Some(p) if p.runs_forever => {}
+                Some(p) => {
+                    forever = false;
+                    if let Some(ms) = p.after_ms {
+                        longest = longest.max(Some(Duration::from_millis(ms)));
+                    }
+                }
+                None => forever &= always,
+            }
+        }
+        (!forever).then_some(longest)
     }
 
     fn set_ip(&self, pod: &Value, status: &mut Value, ip: &str, host_ip: &str) {
@@ -546,16 +747,46 @@ impl Kubelet {
     }
 
     /// PUT `pods/{name}/status`; whether it was written.
-    async fn put_status(&self, path: &str, mut pod: Value, status: Value) -> bool {
+    async fn put_status(&mut self, path: &str, mut pod: Value, status: Value) -> bool {
         pod["status"] = status;
         match self.client.update(&format!("{path}/status"), &pod).await {
             Ok(_) => true,
             Err(e) => {
                 tracing::debug!("kubelet status of {path}: {e}");
+                self.failed = e.code == 409 || retryable(e.code);
                 false
             }
         }
     }
+}
+
+/// The kubelet's crash-loop back-off before a container's next run: 10 s
+/// doubling per restart, at most 5 min (`kubecontainer.MaxContainerBackOff`).
+fn crash_loop_back_off(pod: &Value) -> Duration {
+    let restarts = list(pod, "/status/containerStatuses")
+        .iter()
+        .filter(|c| s(c, "/state/waiting/reason") == "CrashLoopBackOff")
+        .filter_map(|c| c.get("restartCount").and_then(Value::as_u64))
+        .max()
+        .unwrap_or(0);
+    back_off(restarts)
+}
+
+/// The back-off after the `restarts`-th exit.
+fn back_off(restarts: u64) -> Duration {
+    if restarts == 0 {
+        return Duration::ZERO;
+    }
+    let secs = 10u64.saturating_mul(1 << (restarts - 1).min(10));
+    Duration::from_secs(secs.min(300))
+}
+
+/// Whether a failed write is worth another try: throttled or a server
+/// error. A 409 on a status write is a conflict with a newer write (retried
+/// by the caller); on a DELETE with a uid precondition it means the pod was
+/// replaced, and is final, as are 404 and validation errors.
+fn retryable(code: u16) -> bool {
+    code == 429 || code >= 500
 }
 
 /// Sets conditions in kubelet order (PodReadyToStartContainers,

@@ -12,13 +12,18 @@
 //!
 //! Go sources mirrored: `pkg/controller/namespace`,
 //! `pkg/controller/serviceaccount`, `pkg/controller/certificates/rootcacertpublisher`,
-//! `pkg/scheduler` (binding, PodScheduled), `pkg/kubelet/status`, and KWOK's
-//! node and pod stages.
+//! `pkg/scheduler` (binding, PodScheduled), `pkg/kubelet/status`,
+//! `pkg/controller/{deployment,replicaset,replication,statefulset,daemon,job,cronjob}`,
+//! `pkg/controller/history`, and KWOK's node and pod stages.
 
 pub mod client;
 pub mod clock;
+pub mod cron;
+pub mod cronjob;
+pub mod daemonset;
 pub mod endpoints;
 pub mod events;
+pub mod history;
 pub mod informer;
 pub mod job;
 pub mod kubelet;
@@ -26,6 +31,7 @@ pub mod lifecycle;
 pub mod namespace;
 pub mod node;
 pub mod scheduler;
+pub mod statefulset;
 pub mod workloads;
 
 use crate::api::ApiState;
@@ -107,10 +113,34 @@ pub const CONTROLLERS: &[ControllerDef] = &[
         run: |c| Box::pin(workloads::run_deployments(c)),
     },
     ControllerDef {
+        name: "replicationcontroller",
+        manager: "kube-controller-manager",
+        doc: "keeps a ReplicationController's pods at spec.replicas",
+        run: |c| Box::pin(workloads::run_replication_controllers(c)),
+    },
+    ControllerDef {
+        name: "statefulset",
+        manager: "kube-controller-manager",
+        doc: "StatefulSets' ordered pods with stable names, rolling updates, ControllerRevisions",
+        run: |c| Box::pin(statefulset::run(c)),
+    },
+    ControllerDef {
+        name: "daemonset",
+        manager: "kube-controller-manager",
+        doc: "one DaemonSet pod on every node it fits, rolling updates",
+        run: |c| Box::pin(daemonset::run(c)),
+    },
+    ControllerDef {
         name: "job",
         manager: "kube-controller-manager",
         doc: "runs Jobs' pods to completion",
         run: |c| Box::pin(job::run(c)),
+    },
+    ControllerDef {
+        name: "cronjob",
+        manager: "kube-controller-manager",
+        doc: "creates CronJobs' Jobs on their schedules (on the cluster's clock)",
+        run: |c| Box::pin(cronjob::run(c)),
     },
     ControllerDef {
         name: "endpoints",
@@ -202,6 +232,8 @@ pub fn parse_cidr(cidr: &str) -> Result<(u32, u8), String> {
 #[derive(Debug)]
 pub struct Cluster {
     paused: watch::Sender<bool>,
+    offset: watch::Sender<i64>,
+    clock: clock::Clock,
     names: Vec<&'static str>,
     nodes: usize,
 }
@@ -219,6 +251,16 @@ impl Cluster {
     /// Whether paused.
     pub fn is_paused(&self) -> bool {
         *self.paused.borrow()
+    }
+    /// Moves the cluster's clock forward by `by` (CronJob schedules fall
+    /// due at once; delays already running are not shortened).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset.send_modify(|o| *o = o.saturating_add(ms));
+    }
+    /// The cluster's time now (see [`clock::Clock::now`]).
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
     }
     /// The controllers running.
     pub fn controllers(&self) -> &[&'static str] {
@@ -282,18 +324,20 @@ pub fn start(
     shutdown: watch::Receiver<bool>,
 ) -> Cluster {
     let (paused, paused_rx) = watch::channel(false);
+    let (offset, offset_rx) = watch::channel(0);
     let clock = clock::Clock::new(
         config.time_scale,
         config.seed,
         config.lifecycle.clone(),
         paused_rx,
+        offset_rx,
     );
     let names = config.controllers.clone();
     let nodes = config.nodes;
     let ctx = Context {
         state,
         config: Arc::new(config),
-        clock,
+        clock: clock.clone(),
         shutdown,
     };
     for def in CONTROLLERS.iter().filter(|d| names.contains(&d.name)) {
@@ -309,6 +353,8 @@ pub fn start(
     }
     Cluster {
         paused,
+        offset,
+        clock,
         names,
         nodes,
     }

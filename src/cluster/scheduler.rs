@@ -30,7 +30,7 @@ fn wants_scheduling(pod: &Value) -> bool {
 }
 
 /// Why a node does not fit (the `FitError` reason strings).
-fn misfit(pod: &Value, node: &Value) -> Option<String> {
+pub(crate) fn misfit(pod: &Value, node: &Value) -> Option<String> {
     let tolerations = pod
         .pointer("/spec/tolerations")
         .and_then(Value::as_array)
@@ -55,7 +55,7 @@ fn misfit(pod: &Value, node: &Value) -> Option<String> {
         .pointer("/spec/affinity/nodeAffinity/requiredDuringSchedulingIgnoredDuringExecution/nodeSelectorTerms")
         .and_then(Value::as_array)
     {
-        if !terms.is_empty() && !terms.iter().any(|t| term_matches(t, &labels)) {
+        if !terms.is_empty() && !terms.iter().any(|t| term_matches(t, &labels, s(node, "/metadata/name"))) {
             return Some("node(s) didn't match Pod's node affinity/selector".into());
         }
     }
@@ -98,8 +98,30 @@ fn tolerates(t: &Value, taint: &Value) -> bool {
     }
 }
 
+/// A `nodeSelectorTerm` against the node: its `matchExpressions` on the
+/// labels and its `matchFields` on `metadata.name` (the only field the
+/// scheduler supports; DaemonSet pods are pinned to their node with it).
+fn term_matches(term: &Value, labels: &Value, node_name: &str) -> bool {
+    let fields = term
+        .pointer("/matchFields")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .all(|e| {
+            let values = e.pointer("/values").and_then(Value::as_array);
+            let has = values.is_some_and(|v| v.iter().any(|x| x.as_str() == Some(node_name)));
+            s(e, "/key") == "metadata.name"
+                && match s(e, "/operator") {
+                    "In" => has,
+                    "NotIn" => !has,
+                    _ => false,
+                }
+        });
+    fields && expressions_match(term, labels)
+}
+
 /// A `nodeSelectorTerm`'s `matchExpressions` against the node's labels.
-fn term_matches(term: &Value, labels: &Value) -> bool {
+fn expressions_match(term: &Value, labels: &Value) -> bool {
     term.pointer("/matchExpressions")
         .and_then(Value::as_array)
         .into_iter()

@@ -90,11 +90,49 @@ pub(crate) fn is_ready(pod: &Value) -> bool {
         .any(|c| s(c, "/type") == "Ready" && s(c, "/status") == "True")
 }
 
+/// A kind kept at `spec.replicas` pods: ReplicaSet or
+/// ReplicationController (`pkg/controller/replication` is the ReplicaSet
+/// controller with the core/v1 kind, its map selector and its own
+/// component name).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SetKind {
+    group: &'static str,
+    group_version: &'static str,
+    resource: &'static str,
+    kind: &'static str,
+    component: &'static str,
+}
+
+const REPLICA_SET: SetKind = SetKind {
+    group: "apps",
+    group_version: "apps/v1",
+    resource: "replicasets",
+    kind: "ReplicaSet",
+    component: "replicaset-controller",
+};
+
+const REPLICATION_CONTROLLER: SetKind = SetKind {
+    group: "",
+    group_version: "v1",
+    resource: "replicationcontrollers",
+    kind: "ReplicationController",
+    component: "replication-controller",
+};
+
 /// The ReplicaSet controller.
 pub async fn run_replicasets(ctx: Context) {
+    run_sets(ctx, REPLICA_SET).await
+}
+
+/// The ReplicationController controller.
+pub async fn run_replication_controllers(ctx: Context) {
+    run_sets(ctx, REPLICATION_CONTROLLER).await
+}
+
+async fn run_sets(ctx: Context, k: SetKind) {
     let client = Client::new(ctx.state.clone(), "kube-controller-manager");
-    let events = Recorder::new(client.clone(), "replicaset-controller", "");
-    let mut sets = Informer::new(ctx.state.clone(), "apps", "replicasets");
+    let events = Recorder::new(client.clone(), k.component, "");
+    let mut sets = Informer::new(ctx.state.clone(), k.group, k.resource);
     let mut pods = Informer::new(ctx.state.clone(), "", "pods");
     let mut timers: Timers<()> = Timers::default();
     let mut clock = ctx.clock.clone();
@@ -109,7 +147,7 @@ pub async fn run_replicasets(ctx: Context) {
             }
             c = pods.next() => {
                 if let Some((kind, name)) = controller_of(&c.object) {
-                    if kind == "ReplicaSet" {
+                    if kind == k.kind {
                         let key = format!("{}/{name}", s(&c.object, "/metadata/namespace"));
                         timers.schedule(&key, clock.delay("workload-sync", &key), ());
                     }
@@ -117,17 +155,17 @@ pub async fn run_replicasets(ctx: Context) {
             }
             (key, ()) = timers.next() => {
                 clock.wait_running().await;
-                sync_replicaset(&client, &events, &ctx, &key).await;
+                sync_replicaset(&client, &events, &ctx, &key, k).await;
             }
         }
     }
 }
 
-async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
+async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key: &str, k: SetKind) {
     let Some((ns, name)) = key.split_once('/') else {
         return;
     };
-    let path = object_path("apps/v1", ns, "replicasets", name);
+    let path = object_path(k.group_version, ns, k.resource, name);
     let Ok(rs) = client.get(&path).await else {
         return;
     };
@@ -147,7 +185,7 @@ async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key:
             let mut meta = template.get("metadata").cloned().unwrap_or(json!({}));
             meta["generateName"] = json!(format!("{name}-"));
             meta["namespace"] = json!(ns);
-            meta["ownerReferences"] = owner_ref("apps/v1", "ReplicaSet", &rs);
+            meta["ownerReferences"] = owner_ref(k.group_version, k.kind, &rs);
             let pod = json!({"apiVersion": "v1", "kind": "Pod", "metadata": meta,
                 "spec": template.get("spec").cloned().unwrap_or(json!({}))});
             match client
@@ -235,6 +273,12 @@ async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key:
         "terminatingReplicas": terminating,
         "observedGeneration": int(&rs, "/metadata/generation"),
     });
+    if k.kind == "ReplicationController" {
+        // ReplicationControllerStatus has no terminatingReplicas.
+        status
+            .as_object_mut()
+            .map(|m| m.shift_remove("terminatingReplicas"));
+    }
     for k in ["fullyLabeledReplicas", "readyReplicas", "availableReplicas"] {
         if status[k] == 0 {
             status.as_object_mut().map(|m| m.shift_remove(k));
@@ -266,7 +310,7 @@ fn scaled(v: Option<&Value>, total: i64, round_up: bool, default: &str) -> i64 {
 }
 
 /// `rand.SafeEncodeString(fmt.Sprint(fnv32a(template)))`.
-fn template_hash(template: &Value, collisions: i64) -> String {
+pub(crate) fn template_hash(template: &Value, collisions: i64) -> String {
     const ALPHANUMS: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
     let mut h: u32 = 0x811c_9dc5;
     let text = template.to_string();

@@ -589,6 +589,16 @@ impl MockServer {
     pub fn resume_controllers(&self) {
         self.cluster.resume();
     }
+    /// Moves the cluster's clock forward (CronJobs due in that time run
+    /// now); see [`crate::cluster::Cluster::advance_clock`].
+    pub fn advance_clock(&self, by: Duration) {
+        self.cluster.advance_clock(by);
+    }
+    /// The cluster's time (the wall clock under `--time-scale`, plus
+    /// [`MockServer::advance_clock`]).
+    pub fn cluster_now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.cluster.now()
+    }
     /// The controllers running (names of `--controllers`).
     pub fn controllers(&self) -> &[&'static str] {
         self.cluster.controllers()

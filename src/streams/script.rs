@@ -26,7 +26,16 @@
 //!         output: [{stderr: "% Unknown command\n", delayMs: 10}]
 //!         exit: 1
 //!         stdin: echo               # echo | consume | ignore (default)
+//!     process:                      # the main process (read by the kubelet)
+//!       exitCodes: [1, 0]           # run 1 exits 1, run 2 (a restart) 0; the last repeats
+//!       afterMs: 200                # each run lasts this long (scaled;
+//!                                   # default: the pod-complete stage)
+//!       # or runsForever: true      # never exits
 //! ```
+//!
+//! `process` applies to pods whose restartPolicy is Never or OnFailure:
+//! without it their containers exit 0 (or the pod's `kubemock.io/exit-code`
+//! annotation) after the lifecycle's `pod-complete` delay.
 //!
 //! A command no rule matches runs as a built-in (`builtins.rs`) or gets the
 //! container runtime's "executable file not found". Errors name the file,
@@ -71,6 +80,46 @@ pub struct Entry {
     /// Exec rules.
     #[serde(default)]
     pub exec: Vec<ExecRule>,
+    /// Whether and how the container's main process exits.
+    #[serde(default)]
+    pub process: Option<ProcessScript>,
+}
+
+/// How a container's main process ends (the kubelet reads it for pods
+/// whose restartPolicy is Never or OnFailure).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ProcessScript {
+    /// Exit code of each run (the first run, then each restart); the last
+    /// one repeats. Empty: 0.
+    #[serde(default)]
+    pub exit_codes: Vec<i32>,
+    /// How long a run lasts, in milliseconds (under the time scale).
+    pub after_ms: Option<u64>,
+    /// The process never exits.
+    #[serde(default)]
+    pub runs_forever: bool,
+}
+
+impl ProcessScript {
+    /// The exit code of run `restarts + 1`.
+    pub fn exit_code(&self, restarts: usize) -> i32 {
+        self.exit_codes
+            .get(restarts)
+            .or(self.exit_codes.last())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    fn check(&self) -> Result<(), String> {
+        if let Some(c) = self.exit_codes.iter().find(|c| !(0..=255).contains(*c)) {
+            return Err(format!("process.exitCodes: {c} is not in 0..255"));
+        }
+        if self.runs_forever && (!self.exit_codes.is_empty() || self.after_ms.is_some()) {
+            return Err("process: runsForever excludes exitCodes and afterMs".into());
+        }
+        Ok(())
+    }
 }
 
 /// Selects containers.
@@ -484,6 +533,18 @@ impl Script {
                 .check()
                 .map_err(|m| format!("{file}:1: containers[{i}]: {m}"))?;
         }
+        // A bad `process` names the line of its `process:` key.
+        let mut process_lines = text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| l.contains("process:"))
+            .map(|(n, _)| n + 1);
+        for (i, e) in script.containers.iter().enumerate() {
+            let Some(p) = &e.process else { continue };
+            let line = process_lines.next().unwrap_or(1);
+            p.check()
+                .map_err(|m| format!("{file}:{line}: containers[{i}]: {m}"))?;
+        }
         Ok(script)
     }
 
@@ -632,6 +693,21 @@ containers:
                 "chunkSize",
             ),
             ("containers: [\n", "s.yaml:2:", "expected"),
+            (
+                "containers:\n  - exec: []\n  - process: {exitCodes: [1, 256]}\n",
+                "s.yaml:3:",
+                "256 is not in 0..255",
+            ),
+            (
+                "containers:\n  - process: {runsForever: true, afterMs: 5}\n",
+                "s.yaml:2:",
+                "runsForever excludes",
+            ),
+            (
+                "containers:\n  - process: {exitCode: 1}\n",
+                "s.yaml:2:",
+                "unknown field `exitCode`",
+            ),
         ];
         for (text, loc, reason) in cases {
             let e = Script::parse(text, "s.yaml").unwrap_err();

@@ -992,3 +992,1004 @@ for ev in watch.Watch().stream(v1.list_namespaced_pod, "default", field_selector
     );
     assert!(stdout.contains("RUNNING 10.244.0."), "{stdout}");
 }
+
+/// Writes `yaml` to a file beside kubectl's cache and applies it.
+async fn apply(k: &Kubectl, name: &str, yaml: &str) {
+    let path = k.cache.path().join(name);
+    std::fs::write(&path, yaml).expect("write manifest");
+    k.ok(&["apply", "-f", path.to_str().unwrap()]).await;
+}
+
+fn names_and_images(pods: &Value) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| {
+            (
+                p["metadata"]["name"].as_str().unwrap().to_string(),
+                p["spec"]["containers"][0]["image"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            )
+        })
+        .collect();
+    v.sort();
+    v
+}
+
+const STATEFULSET: &str = r#"
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: web}
+spec:
+  serviceName: web
+  replicas: 3
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: "nginx:1.26"}]}
+"#;
+
+#[tokio::test]
+async fn statefulset_creates_in_order_and_rolls_out_by_partition() {
+    use futures::{StreamExt, TryStreamExt};
+    let (server, client) = start(MockServer::builder()).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let mut stream = pods
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    apply(&k, "sts.yaml", STATEFULSET).await;
+    let out = k
+        .ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    assert!(
+        out.contains("partitioned roll out complete: 3 new pods have been updated"),
+        "{out}"
+    );
+    // OrderedReady: web-N is created only after web-(N-1) is Ready.
+    let mut ready = std::collections::BTreeSet::new();
+    let mut created = Vec::new();
+    while created.len() < 3 {
+        let ev = tokio::time::timeout(DEADLINE, stream.try_next())
+            .await
+            .expect("events")
+            .unwrap()
+            .expect("watch open");
+        let (added, p) = match ev {
+            WatchEvent::Added(p) => (true, p),
+            WatchEvent::Modified(p) => (false, p),
+            _ => continue,
+        };
+        let name = p.metadata.name.clone().unwrap();
+        if added {
+            if let Some(prev) = created.len().checked_sub(1) {
+                assert!(
+                    ready.contains(&format!("web-{prev}")),
+                    "{name} created before web-{prev} was Ready"
+                );
+            }
+            created.push(name.clone());
+        }
+        let is_ready = p
+            .status
+            .and_then(|s| s.conditions)
+            .unwrap_or_default()
+            .iter()
+            .any(|c| c.type_ == "Ready" && c.status == "True");
+        if is_ready {
+            ready.insert(name);
+        }
+    }
+    assert_eq!(created, ["web-0", "web-1", "web-2"]);
+    let p: Value =
+        serde_json::from_str(&k.ok(&["get", "pod", "web-1", "-o", "json"]).await).unwrap();
+    assert_eq!(p["spec"]["hostname"], "web-1");
+    assert_eq!(p["spec"]["subdomain"], "web");
+    assert_eq!(
+        p["metadata"]["labels"]["statefulset.kubernetes.io/pod-name"],
+        "web-1"
+    );
+    assert_eq!(p["metadata"]["labels"]["apps.kubernetes.io/pod-index"], "1");
+    assert_eq!(p["metadata"]["ownerReferences"][0]["kind"], "StatefulSet");
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    let rev1 = sts["status"]["updateRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(sts["status"]["currentRevision"], rev1);
+    assert_eq!(p["metadata"]["labels"]["controller-revision-hash"], rev1);
+    for f in [
+        "replicas",
+        "readyReplicas",
+        "currentReplicas",
+        "updatedReplicas",
+        "availableReplicas",
+    ] {
+        assert_eq!(sts["status"][f], 3, "{f}: {sts}");
+    }
+    assert_eq!(
+        sts["status"]["observedGeneration"],
+        sts["metadata"]["generation"]
+    );
+
+    // A rolling update replaces every pod; the revision moves on.
+    k.ok(&["set", "image", "statefulset/web", "c=nginx:1.27"])
+        .await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    let rev2 = sts["status"]["updateRevision"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(rev1, rev2);
+    assert_eq!(sts["status"]["currentRevision"], rev2);
+    assert_eq!(sts["status"]["updatedReplicas"], 3);
+    let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        names_and_images(&all),
+        [
+            ("web-0".to_string(), "nginx:1.27".to_string()),
+            ("web-1".into(), "nginx:1.27".into()),
+            ("web-2".into(), "nginx:1.27".into())
+        ]
+    );
+    let revs: Value =
+        serde_json::from_str(&k.ok(&["get", "controllerrevisions", "-o", "json"]).await).unwrap();
+    let mut numbers: Vec<(i64, String)> = revs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["revision"].as_i64().unwrap(),
+                r["metadata"]["name"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    numbers.sort();
+    assert_eq!(numbers, [(1, rev1.clone()), (2, rev2.clone())]);
+    let out = k.ok(&["rollout", "history", "statefulset/web"]).await;
+    assert!(out.contains('1') && out.contains('2'), "{out}");
+    // Undo goes back to revision 1's template, which becomes revision 3.
+    k.ok(&["rollout", "undo", "statefulset/web"]).await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    assert_eq!(sts["status"]["updateRevision"], rev1.as_str());
+    assert_eq!(
+        sts["spec"]["template"]["spec"]["containers"][0]["image"],
+        "nginx:1.26"
+    );
+    let rev: Value = serde_json::from_str(
+        &k.ok(&["get", "controllerrevision", &rev1, "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(rev["revision"], 3);
+    k.ok(&["rollout", "undo", "statefulset/web"]).await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+
+    // A partition keeps the pods below it at the old revision.
+    k.ok(&[
+        "patch",
+        "statefulset",
+        "web",
+        "-p",
+        r#"{"spec":{"updateStrategy":{"rollingUpdate":{"partition":2}}}}"#,
+    ])
+    .await;
+    k.ok(&["set", "image", "statefulset/web", "c=nginx:1.28"])
+        .await;
+    let out = k
+        .ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    assert!(
+        out.contains("partitioned roll out complete: 1 new pods have been updated"),
+        "{out}"
+    );
+    let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+    assert_eq!(
+        names_and_images(&all),
+        [
+            ("web-0".to_string(), "nginx:1.27".to_string()),
+            ("web-1".into(), "nginx:1.27".into()),
+            ("web-2".into(), "nginx:1.28".into())
+        ]
+    );
+    let sts: Value =
+        serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+    assert_eq!(sts["status"]["currentRevision"], rev2);
+    assert_eq!(sts["status"]["currentReplicas"], 2);
+    assert_eq!(sts["status"]["updatedReplicas"], 1);
+
+    // rollout restart: a new template annotation, every pod replaced.
+    let before: Value =
+        serde_json::from_str(&k.ok(&["get", "pod", "web-2", "-o", "json"]).await).unwrap();
+    k.ok(&["rollout", "restart", "statefulset/web"]).await;
+    k.ok(&["rollout", "status", "statefulset/web", "--timeout=30s"])
+        .await;
+    let after: Value =
+        serde_json::from_str(&k.ok(&["get", "pod", "web-2", "-o", "json"]).await).unwrap();
+    assert_ne!(before["metadata"]["uid"], after["metadata"]["uid"]);
+    assert!(
+        after["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string(),
+        "{after}"
+    );
+
+    // Scaling down removes the highest ordinals.
+    k.ok(&["scale", "statefulset/web", "--replicas=1"]).await;
+    eventually("web scaled to 1", || async {
+        let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+        (all["items"].as_array().unwrap().len() == 1).then_some(all)
+    })
+    .await;
+    k.ok(&["get", "pod", "web-0"]).await;
+}
+
+#[tokio::test]
+async fn statefulset_parallel_and_on_delete() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    let yaml = STATEFULSET.replace(
+        "replicas: 3",
+        "replicas: 4\n  podManagementPolicy: Parallel\n  updateStrategy: {type: OnDelete}\n  volumeClaimTemplates: [{metadata: {name: www}, spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}}]",
+    );
+    apply(&k, "sts.yaml", &yaml).await;
+    // Parallel: all four are created at once, without waiting.
+    eventually("4 pods ready", || async {
+        let sts: Value =
+            serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+        (sts["status"]["readyReplicas"] == 4).then_some(())
+    })
+    .await;
+    // kubectl refuses rollout status for OnDelete.
+    let (ok, _, err) = k
+        .run(&["rollout", "status", "statefulset/web", "--timeout=5s"])
+        .await;
+    assert!(
+        !ok && err.contains("only available for RollingUpdate"),
+        "{err}"
+    );
+    // OnDelete: a new template reaches a pod only when it is deleted.
+    k.ok(&["set", "image", "statefulset/web", "c=nginx:1.27"])
+        .await;
+    eventually("the update revision observed", || async {
+        let sts: Value =
+            serde_json::from_str(&k.ok(&["get", "sts", "web", "-o", "json"]).await).unwrap();
+        (sts["status"]["observedGeneration"] == 2
+            && sts["status"]["updateRevision"] != sts["status"]["currentRevision"])
+            .then_some(())
+    })
+    .await;
+    k.ok(&["delete", "pod", "web-3", "--timeout=30s"]).await;
+    let all = eventually("web-3 recreated with the new image", || async {
+        let all: Value = serde_json::from_str(&k.ok(&["get", "pods", "-o", "json"]).await).unwrap();
+        let v = names_and_images(&all);
+        (v.len() == 4 && v[3].1 == "nginx:1.27").then_some(v)
+    })
+    .await;
+    assert_eq!(all[0].1, "nginx:1.26");
+    // Each pod has its claim, kept when the pod is replaced.
+    let out = k
+        .ok(&["get", "pvc", "-o", "jsonpath={.items[*].metadata.name}"])
+        .await;
+    assert_eq!(
+        out.split_whitespace().collect::<Vec<_>>(),
+        ["www-web-0", "www-web-1", "www-web-2", "www-web-3"]
+    );
+    let out = k
+        .ok(&[
+            "get",
+            "pod",
+            "web-3",
+            "-o",
+            "jsonpath={.spec.volumes[?(@.name==\"www\")].persistentVolumeClaim.claimName}",
+        ])
+        .await;
+    assert_eq!(out, "www-web-3");
+}
+
+const DAEMONSET: &str = r#"
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: c, image: "busybox:1.36"}]}
+"#;
+
+#[tokio::test]
+async fn daemonset_runs_one_pod_per_fitting_node_and_rolls_out() {
+    let (server, _client) = start(MockServer::builder().nodes(3)).await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    apply(&k, "ds.yaml", DAEMONSET).await;
+    let out = k
+        .ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    assert!(
+        out.contains("daemon set \"agent\" successfully rolled out"),
+        "{out}"
+    );
+    let nodes_of = |pods: &Value| {
+        let mut v: Vec<String> = pods["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+            .map(|p| p["spec"]["nodeName"].as_str().unwrap_or("").to_string())
+            .collect();
+        v.sort();
+        v
+    };
+    let pods: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    assert_eq!(
+        nodes_of(&pods),
+        ["kubemock-node-0", "kubemock-node-1", "kubemock-node-2"]
+    );
+    let p = &pods["items"][0];
+    assert_eq!(
+        p["spec"]["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+            ["nodeSelectorTerms"][0]["matchFields"][0]["key"],
+        "metadata.name"
+    );
+    let ds: Value =
+        serde_json::from_str(&k.ok(&["get", "ds", "agent", "-o", "json"]).await).unwrap();
+    for f in [
+        "desiredNumberScheduled",
+        "currentNumberScheduled",
+        "numberReady",
+        "updatedNumberScheduled",
+        "numberAvailable",
+    ] {
+        assert_eq!(ds["status"][f], 3, "{f}: {ds}");
+    }
+    assert_eq!(ds["status"]["numberMisscheduled"], 0);
+    let hash1 = p["metadata"]["labels"]["controller-revision-hash"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    k.ok(&["get", "controllerrevision", &format!("agent-{hash1}")])
+        .await;
+
+    // Rolling update: every pod replaced, one node at a time.
+    k.ok(&["set", "image", "daemonset/agent", "c=busybox:1.37"])
+        .await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    let pods: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    let live: Vec<&Value> = pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .collect();
+    assert_eq!(live.len(), 3);
+    for p in live {
+        assert_eq!(p["spec"]["containers"][0]["image"], "busybox:1.37");
+        assert_ne!(p["metadata"]["labels"]["controller-revision-hash"], hash1);
+    }
+
+    // rollout restart replaces every daemon pod.
+    k.ok(&["rollout", "restart", "daemonset/agent"]).await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    let restarted: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    let live: Vec<&Value> = restarted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .collect();
+    assert_eq!(live.len(), 3);
+    for p in &live {
+        assert!(p["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"].is_string());
+    }
+    // Undo goes back one revision: to the template before the restart.
+    k.ok(&["rollout", "undo", "daemonset/agent"]).await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+
+    // Undo to revision 1 takes the first template back (renumbered).
+    k.ok(&["rollout", "undo", "daemonset/agent", "--to-revision=1"])
+        .await;
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+    let pods: Value = serde_json::from_str(
+        &k.ok(&["get", "pods", "-l", "app=agent", "-o", "json"])
+            .await,
+    )
+    .unwrap();
+    for p in pods["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+    {
+        assert_eq!(p["spec"]["containers"][0]["image"], "busybox:1.36");
+        assert_eq!(
+            p["metadata"]["labels"]["controller-revision-hash"],
+            hash1.as_str()
+        );
+    }
+
+    // maxSurge: the new pod starts beside the old one, which goes once
+    // the new one is ready; no node is left without a ready pod.
+    k.ok(&[
+        "patch",
+        "daemonset",
+        "agent",
+        "-p",
+        r#"{"spec":{"updateStrategy":{"rollingUpdate":{"maxSurge":1,"maxUnavailable":0}}}}"#,
+    ])
+    .await;
+    use futures::{StreamExt, TryStreamExt};
+    let pods_api: Api<Pod> = Api::namespaced(_client.clone(), "default");
+    let listed = pods_api
+        .list(&ListParams::default().labels("app=agent"))
+        .await
+        .unwrap();
+    let rv = listed.metadata.resource_version.clone().unwrap();
+    // Replay the pods' watch into their states: every state the store held.
+    let mut state: std::collections::BTreeMap<String, Value> = listed
+        .items
+        .into_iter()
+        .map(|p| {
+            (
+                p.metadata.name.clone().unwrap(),
+                serde_json::to_value(&p).unwrap(),
+            )
+        })
+        .collect();
+    let mut stream = pods_api
+        .watch(&WatchParams::default().labels("app=agent"), &rv)
+        .await
+        .unwrap()
+        .boxed();
+    let mut seen_two = false;
+    k.ok(&["set", "image", "daemonset/agent", "c=busybox:1.38"])
+        .await;
+    loop {
+        let ready_on = |state: &std::collections::BTreeMap<String, Value>, image: Option<&str>| {
+            let mut m: std::collections::BTreeMap<String, usize> = Default::default();
+            for v in state.values() {
+                let ready = v["status"]["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True");
+                if ready
+                    && v["metadata"]["deletionTimestamp"].is_null()
+                    && image.is_none_or(|i| v["spec"]["containers"][0]["image"] == i)
+                {
+                    *m.entry(v["spec"]["nodeName"].as_str().unwrap_or("").to_string())
+                        .or_default() += 1;
+                }
+            }
+            m
+        };
+        let all = ready_on(&state, None);
+        seen_two |= all.values().any(|n| *n == 2);
+        assert_eq!(all.len(), 3, "a node without a ready pod: {all:?}");
+        if ready_on(&state, Some("busybox:1.38")).len() == 3 && all.values().all(|n| *n == 1) {
+            break;
+        }
+        let ev = tokio::time::timeout(DEADLINE, stream.try_next())
+            .await
+            .expect("surge rollout in time")
+            .unwrap()
+            .expect("watch open");
+        match ev {
+            WatchEvent::Added(p) | WatchEvent::Modified(p) => {
+                state.insert(
+                    p.metadata.name.clone().unwrap(),
+                    serde_json::to_value(&p).unwrap(),
+                );
+            }
+            WatchEvent::Deleted(p) => {
+                state.remove(&p.metadata.name.unwrap());
+            }
+            _ => {}
+        }
+    }
+    assert!(seen_two, "no node ever ran old and new side by side");
+    k.ok(&["rollout", "status", "daemonset/agent", "--timeout=30s"])
+        .await;
+
+    // nodeSelector: only the labelled node gets a pod.
+    let edge = DAEMONSET
+        .replace("name: agent", "name: edge")
+        .replace("app: agent", "app: edge")
+        .replace(
+            "spec: {containers",
+            "spec: {nodeSelector: {role: edge}, containers",
+        );
+    apply(&k, "edge.yaml", &edge).await;
+    eventually("edge observed with nothing to run", || async {
+        let ds: Value =
+            serde_json::from_str(&k.ok(&["get", "ds", "edge", "-o", "json"]).await).unwrap();
+        (ds["status"]["observedGeneration"] == 1 && ds["status"]["desiredNumberScheduled"] == 0)
+            .then_some(())
+    })
+    .await;
+    k.ok(&["label", "node", "kubemock-node-1", "role=edge"])
+        .await;
+    k.ok(&["rollout", "status", "daemonset/edge", "--timeout=30s"])
+        .await;
+    let pods: Value =
+        serde_json::from_str(&k.ok(&["get", "pods", "-l", "app=edge", "-o", "json"]).await)
+            .unwrap();
+    assert_eq!(nodes_of(&pods), ["kubemock-node-1"]);
+}
+
+#[tokio::test]
+async fn replication_controllers_keep_their_replicas() {
+    let server = MockServer::start().await;
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    apply(
+        &k,
+        "rc.yaml",
+        r#"
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: rc1}
+spec:
+  replicas: 2
+  selector: {app: rc1}
+  template:
+    metadata: {labels: {app: rc1}}
+    spec: {containers: [{name: c, image: nginx}]}
+"#,
+    )
+    .await;
+    let rc = eventually("rc1 ready", || async {
+        let rc: Value =
+            serde_json::from_str(&k.ok(&["get", "rc", "rc1", "-o", "json"]).await).unwrap();
+        (rc["status"]["readyReplicas"] == 2).then_some(rc)
+    })
+    .await;
+    assert_eq!(rc["status"]["replicas"], 2);
+    assert_eq!(rc["status"]["availableReplicas"], 2);
+    assert!(rc["status"].get("terminatingReplicas").is_none(), "{rc}");
+    let pods: Value =
+        serde_json::from_str(&k.ok(&["get", "pods", "-l", "app=rc1", "-o", "json"]).await).unwrap();
+    let owner = &pods["items"][0]["metadata"]["ownerReferences"][0];
+    assert_eq!(owner["kind"], "ReplicationController");
+    assert_eq!(owner["apiVersion"], "v1");
+    k.ok(&["scale", "rc/rc1", "--replicas=1"]).await;
+    eventually("rc1 at 1", || async {
+        let rc: Value =
+            serde_json::from_str(&k.ok(&["get", "rc", "rc1", "-o", "json"]).await).unwrap();
+        (rc["status"]["replicas"] == 1 && rc["status"]["readyReplicas"] == 1).then_some(())
+    })
+    .await;
+}
+
+const PROCESS_SCRIPT: &str = r#"
+containers:
+  - match: {pod: "fails"}
+    process: {exitCodes: [3]}
+  - match: {pod: "retries"}
+    process: {exitCodes: [1, 0], afterMs: 10}
+  - match: {pod: "forever"}
+    process: {runsForever: true}
+  - match: {pod: "crashes"}
+    process: {exitCodes: [1]}
+  - match: {pod: "c2-*"}
+    process: {runsForever: true}
+"#;
+
+fn run_once(name: &str, policy: &str) -> Pod {
+    serde_json::from_value(json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {"restartPolicy": policy, "containers": [{"name": "c", "image": "busybox"}]}
+    }))
+    .expect("pod")
+}
+
+#[tokio::test]
+async fn containers_exit_as_the_process_script_says() {
+    let script = kubemock::streams::Script::parse(PROCESS_SCRIPT, "s.yaml").unwrap();
+    // Scaled so the 10 s crash-loop back-off takes 100 ms.
+    let (_server, client) = start(MockServer::builder().scripts(script).time_scale(0.01)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    for (name, policy) in [
+        ("fails", "Never"),
+        ("retries", "OnFailure"),
+        ("forever", "Never"),
+        ("plain", "Never"),
+        ("crashes", "Always"),
+    ] {
+        pods.create(&PostParams::default(), &run_once(name, policy))
+            .await
+            .unwrap();
+    }
+    let phase_of = |p: &Pod| p.status.as_ref().and_then(|s| s.phase.clone());
+    let done = |name: &'static str, want: &'static str| {
+        let pods = pods.clone();
+        async move {
+            eventually(&format!("{name} {want}"), || async {
+                let p = pods.get(name).await.unwrap();
+                (phase_of(&p).as_deref() == Some(want)).then_some(p)
+            })
+            .await
+        }
+    };
+    let p = done("fails", "Failed").await;
+    let cs = serde_json::to_value(&p.status.unwrap().container_statuses.unwrap()[0]).unwrap();
+    assert_eq!(cs["state"]["terminated"]["exitCode"], 3);
+    assert_eq!(cs["state"]["terminated"]["reason"], "Error");
+    let p = done("retries", "Succeeded").await;
+    let cs = serde_json::to_value(&p.status.unwrap().container_statuses.unwrap()[0]).unwrap();
+    assert_eq!(cs["restartCount"], 1);
+    assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
+    // The restarted container is a new one.
+    assert_ne!(
+        cs["lastState"]["terminated"]["containerID"],
+        cs["state"]["terminated"]["containerID"]
+    );
+    assert_eq!(cs["state"]["terminated"]["exitCode"], 0);
+    assert_eq!(cs["state"]["terminated"]["reason"], "Completed");
+    done("plain", "Succeeded").await;
+    // Always: a process that exits is restarted after a growing back-off,
+    // waiting in CrashLoopBackOff meanwhile; the pod stays Running.
+    let cs = eventually("crashes in CrashLoopBackOff after 2 restarts", || async {
+        let p = pods.get("crashes").await.unwrap();
+        let cs = serde_json::to_value(&p.status?.container_statuses?[0]).unwrap();
+        (cs["state"]["waiting"]["reason"] == "CrashLoopBackOff" && cs["restartCount"] == 2)
+            .then_some(cs)
+    })
+    .await;
+    assert_eq!(cs["lastState"]["terminated"]["exitCode"], 1);
+    assert_eq!(cs["ready"], false);
+    let msg = cs["state"]["waiting"]["message"].as_str().unwrap();
+    assert!(
+        msg.starts_with("back-off 20s restarting failed container=c pod=crashes_default("),
+        "{msg}"
+    );
+    let p = pods.get("crashes").await.unwrap();
+    assert_eq!(phase_of(&p).as_deref(), Some("Running"));
+    // The pods beside it have finished; this one runs on.
+    let p = pods.get("forever").await.unwrap();
+    assert_eq!(phase_of(&p).as_deref(), Some("Running"));
+}
+
+#[tokio::test]
+async fn cronjobs_run_on_the_cluster_clock() {
+    let script = kubemock::streams::Script::parse(PROCESS_SCRIPT, "s.yaml").unwrap();
+    let server = MockServer::builder().scripts(script).start().await.unwrap();
+    let Some(k) = Kubectl::new(&server) else {
+        return;
+    };
+    k.ok(&[
+        "create",
+        "cronjob",
+        "c1",
+        "--image=busybox",
+        "--schedule=*/5 * * * *",
+        "--",
+        "true",
+    ])
+    .await;
+    let jobs_of = |cj: &'static str| {
+        let k = &k;
+        async move {
+            let all: Value =
+                serde_json::from_str(&k.ok(&["get", "jobs", "-o", "json"]).await).unwrap();
+            let mut names: Vec<String> = all["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|j| j["metadata"]["deletionTimestamp"].is_null())
+                .map(|j| j["metadata"]["name"].as_str().unwrap().to_string())
+                .filter(|n| n.starts_with(&format!("{cj}-")))
+                .collect();
+            names.sort();
+            names
+        }
+    };
+    // Five cluster minutes later (no real waiting) the first Job runs.
+    server.advance_clock(Duration::from_secs(300));
+    let first = eventually("c1's first job", || async {
+        jobs_of("c1").await.into_iter().next()
+    })
+    .await;
+    k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        &format!("job/{first}"),
+        "--timeout=30s",
+    ])
+    .await;
+    let cj = eventually("c1 sees the job complete", || async {
+        let cj: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c1", "-o", "json"]).await).unwrap();
+        (cj["status"]["lastSuccessfulTime"].is_string() && cj["status"]["active"].is_null())
+            .then_some(cj)
+    })
+    .await;
+    let scheduled =
+        chrono::DateTime::parse_from_rfc3339(cj["status"]["lastScheduleTime"].as_str().unwrap())
+            .unwrap();
+    assert_eq!(first, format!("c1-{}", scheduled.timestamp() / 60));
+    assert_eq!(scheduled.timestamp() % 300, 0, "on a */5 minute");
+    let job: Value =
+        serde_json::from_str(&k.ok(&["get", "job", &first, "-o", "json"]).await).unwrap();
+    assert_eq!(
+        job["metadata"]["annotations"]["batch.kubernetes.io/cronjob-scheduled-timestamp"],
+        cj["status"]["lastScheduleTime"]
+    );
+    assert_eq!(job["metadata"]["ownerReferences"][0]["kind"], "CronJob");
+    let events = k
+        .ok(&[
+            "get",
+            "events",
+            "--field-selector",
+            "involvedObject.name=c1",
+        ])
+        .await;
+    assert!(events.contains("SuccessfulCreate"), "{events}");
+    assert!(events.contains(&format!("Created job {first}")), "{events}");
+    assert!(events.contains("SawCompletedJob"), "{events}");
+
+    // A schedule the controller cannot read gets a Warning, and the
+    // controller goes on with the others.
+    apply(
+        &k,
+        "bad-cron.yaml",
+        r#"
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: bad}
+spec:
+  schedule: "every tuesday"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: Never
+          containers: [{name: c, image: busybox}]
+"#,
+    )
+    .await;
+    let out = eventually("UnparseableSchedule", || async {
+        let out = k
+            .ok(&[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=bad",
+            ])
+            .await;
+        out.contains("UnparseableSchedule").then_some(out)
+    })
+    .await;
+    assert!(out.contains("expected exactly 5 fields, found 2"), "{out}");
+
+    // Forbid: while c2's job runs (its container never exits), the next
+    // time is skipped; c1, suspended meanwhile, makes nothing.
+    k.ok(&[
+        "create",
+        "cronjob",
+        "c2",
+        "--image=busybox",
+        "--schedule=@hourly",
+        "--",
+        "sleep",
+        "inf",
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "cronjob",
+        "c2",
+        "-p",
+        r#"{"spec":{"concurrencyPolicy":"Forbid"}}"#,
+    ])
+    .await;
+    k.ok(&[
+        "patch",
+        "cronjob",
+        "c1",
+        "-p",
+        r#"{"spec":{"suspend":true}}"#,
+    ])
+    .await;
+    eventually("c1 suspended and c2 forbidding, as seen", || async {
+        let c1: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c1", "-o", "json"]).await).unwrap();
+        let c2: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c2", "-o", "json"]).await).unwrap();
+        (c1["spec"]["suspend"] == true && c2["spec"]["concurrencyPolicy"] == "Forbid").then_some(())
+    })
+    .await;
+    server.advance_clock(Duration::from_secs(3600));
+    let c2_first = eventually("c2's first job", || async {
+        jobs_of("c2").await.into_iter().next()
+    })
+    .await;
+    assert_eq!(jobs_of("c1").await, vec![first.clone()], "suspended c1 ran");
+    eventually("c2's job active", || async {
+        let cj: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c2", "-o", "json"]).await).unwrap();
+        (cj["status"]["active"][0]["name"] == c2_first.as_str()).then_some(())
+    })
+    .await;
+    server.advance_clock(Duration::from_secs(3600));
+    eventually("JobAlreadyActive", || async {
+        let out = k
+            .ok(&[
+                "get",
+                "events",
+                "--field-selector",
+                "involvedObject.name=c2",
+            ])
+            .await;
+        out.contains("JobAlreadyActive").then_some(())
+    })
+    .await;
+    assert_eq!(jobs_of("c2").await, vec![c2_first.clone()]);
+    // Replace: the running job goes, a new one takes its place.
+    k.ok(&[
+        "patch",
+        "cronjob",
+        "c2",
+        "-p",
+        r#"{"spec":{"concurrencyPolicy":"Replace"}}"#,
+    ])
+    .await;
+    eventually("Replace seen", || async {
+        let c2: Value =
+            serde_json::from_str(&k.ok(&["get", "cronjob", "c2", "-o", "json"]).await).unwrap();
+        (c2["metadata"]["generation"] == 3).then_some(())
+    })
+    .await;
+    server.advance_clock(Duration::from_secs(3600));
+    let now = eventually("c2's job replaced", || async {
+        let v = jobs_of("c2").await;
+        (v.len() == 1 && v[0] != c2_first).then_some(v)
+    })
+    .await;
+    assert!(now[0] > c2_first, "{now:?}");
+}
+
+#[test]
+fn the_cluster_bench_rows_run_alone() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let json = dir.path().join("bench.json");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kubemock"))
+        .args(["bench", "--quick", "--only", "cluster", "--json"])
+        .arg(&json)
+        .output()
+        .expect("run bench");
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&json).expect("report")).expect("json");
+    let rows = report["rows"].as_array().expect("rows");
+    for label in ["delays=0", "default delays"] {
+        for (workload, metric) in [
+            (format!("cluster pods n=200 {label}"), "pods Running"),
+            (
+                format!("cluster pods n=200 {label}"),
+                "pods to Running per second (sustained)",
+            ),
+            (
+                format!("cluster deployment replicas=10 {label}"),
+                "create to rollout complete",
+            ),
+        ] {
+            let row = rows
+                .iter()
+                .find(|r| r["workload"] == workload.as_str() && r["metric"] == metric)
+                .unwrap_or_else(|| panic!("missing {workload} / {metric} in {report}"));
+            assert!(row["value"].as_f64().is_some_and(|v| v > 0.0), "{row}");
+        }
+    }
+    // Only the cluster rows ran.
+    assert!(
+        rows.iter()
+            .all(|r| r["workload"].as_str().unwrap().starts_with("cluster ")),
+        "{report}"
+    );
+}
+
+/// One run: a StatefulSet of 3 on 2 nodes, its pods' watch events
+/// (normalized) until all run.
+async fn recorded_statefulset(
+    seed: u64,
+) -> std::collections::BTreeMap<String, Vec<(String, Value)>> {
+    use futures::{StreamExt, TryStreamExt};
+    use k8s_openapi::api::apps::v1::StatefulSet;
+    let (_server, client) = start(MockServer::builder().seed(seed).nodes(2)).await;
+    let pods: Api<Pod> = Api::namespaced(client.clone(), "default");
+    let sets: Api<StatefulSet> = Api::namespaced(client.clone(), "default");
+    let mut stream = pods
+        .watch(&WatchParams::default(), "0")
+        .await
+        .unwrap()
+        .boxed();
+    let set: StatefulSet = serde_yaml::from_str(STATEFULSET).unwrap();
+    sets.create(&PostParams::default(), &set).await.unwrap();
+    let mut per_pod: std::collections::BTreeMap<String, Vec<(String, Value)>> = Default::default();
+    let mut running = std::collections::BTreeSet::new();
+    let end = Instant::now() + DEADLINE;
+    while running.len() < 3 {
+        let ev = tokio::time::timeout_at(end.into(), stream.try_next())
+            .await
+            .expect("pods running in time")
+            .unwrap()
+            .expect("watch open");
+        let (ty, p) = match ev {
+            WatchEvent::Added(p) => ("ADDED", p),
+            WatchEvent::Modified(p) => ("MODIFIED", p),
+            WatchEvent::Deleted(p) => ("DELETED", p),
+            _ => continue,
+        };
+        let name = p.metadata.name.clone().unwrap();
+        if p.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Running") {
+            running.insert(name.clone());
+        }
+        let mut v = serde_json::to_value(&p).unwrap();
+        normalize(&mut v);
+        per_pod.entry(name).or_default().push((ty.to_string(), v));
+    }
+    per_pod
+}
+
+#[tokio::test]
+async fn the_same_seed_gives_the_same_statefulset_events() {
+    let a = recorded_statefulset(42).await;
+    let b = recorded_statefulset(42).await;
+    assert_eq!(
+        a.keys().collect::<Vec<_>>(),
+        ["web-0", "web-1", "web-2"],
+        "{a:?}"
+    );
+    assert_eq!(a, b);
+    let node = |r: &std::collections::BTreeMap<String, Vec<(String, Value)>>, n: &str| {
+        r[n].last().unwrap().1["spec"]["nodeName"].clone()
+    };
+    assert_ne!(
+        node(&a, "web-0"),
+        node(&a, "web-1"),
+        "spread over the nodes"
+    );
+}
