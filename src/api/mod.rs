@@ -128,6 +128,16 @@ impl ApiResponse {
         }
     }
 
+    /// A bare status with no body and no Content-Type, as Go writes
+    /// `w.WriteHeader(code)` alone (kube-openapi's 406).
+    pub fn empty(status: u16) -> ApiResponse {
+        ApiResponse {
+            status,
+            headers: Vec::new(),
+            body: ResponseBody::Full(Bytes::new()),
+        }
+    }
+
     /// `404 page not found`, as Go's `http.NotFound` writes it.
     pub fn page_not_found() -> ApiResponse {
         let mut r = ApiResponse::full(404, "text/plain; charset=utf-8", "404 page not found\n");

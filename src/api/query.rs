@@ -207,7 +207,11 @@ mod tests {
 
     #[test]
     fn durations_past_int64_nanoseconds_are_invalid_not_a_panic() {
-        for s in ["9999999999999999999999h", "300000000000s", "-99999999999999999999h"] {
+        for s in [
+            "9999999999999999999999h",
+            "300000000000s",
+            "-99999999999999999999h",
+        ] {
             assert_eq!(
                 parse_go_duration(s),
                 Err(format!("time: invalid duration {}", go_quote(s)))

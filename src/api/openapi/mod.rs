@@ -1212,7 +1212,7 @@ fn serve_v2(req: &ApiRequest, reg: &Registry, git_version: &str) -> ApiResponse 
         let b = v2_built(reg, git_version, protobuf);
         return finish(req, &b, ct, false);
     }
-    ApiResponse::full(406, "text/plain; charset=utf-8", "").with_header("Vary", "Accept")
+    ApiResponse::empty(406).with_header("Vary", "Accept")
 }
 
 /// `handler3.HandleGroupVersion`: JSON for `application/json`,
@@ -1252,7 +1252,7 @@ fn serve_v3_doc(
         }
         return finish(req, &b, "application/json", false);
     }
-    ApiResponse::full(406, "text/plain; charset=utf-8", "").with_header("Vary", "Accept")
+    ApiResponse::empty(406).with_header("Vary", "Accept")
 }
 
 /// Headers as `http.ServeContent` writes them after the handler set
