@@ -203,6 +203,10 @@ pub struct ServeArgs {
     /// Answer requests no expectation matches with 400 and the diff.
     #[arg(long)]
     pub enforce_expectations: bool,
+    /// Fault plan(s) (YAML/JSON) in force from the start; repeatable (the
+    /// rules of all, in order). See conformance/faults/.
+    #[arg(long)]
+    pub faults: Vec<PathBuf>,
     /// Seconds a connection may take to send a request's headers
     /// (kube-apiserver's ReadHeaderTimeout: 32).
     #[arg(long, default_value_t = 32)]
@@ -321,6 +325,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     for f in &args.expect {
         let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
         b = b.expectations(file);
+    }
+    for f in &args.faults {
+        b = b.faults(crate::faults::FaultPlan::read(f)?);
     }
     b = b.connection_timeouts(crate::http::limits::ConnectionTimeouts {
         read_header: std::time::Duration::from_secs(args.read_header_timeout),

@@ -215,6 +215,33 @@ pub fn verify(set: &ExpectationSet, requests: &[RecordedRequest]) -> Report {
     }
 }
 
+/// Adds each fault rule that must fire as an expectation: `fault rule
+/// NAME`, matched by the recorded requests the rule injected a fault into.
+pub fn add_fault_rules(
+    report: &mut Report,
+    rules: &[(String, super::Times)],
+    requests: &[RecordedRequest],
+) {
+    for (name, times) in rules {
+        let hits: Vec<u64> = requests
+            .iter()
+            .filter(|r| r.fault.as_ref().is_some_and(|f| &f.rule == name))
+            .map(|r| r.seq)
+            .collect();
+        let n = hits.len() as u64;
+        let satisfied = times.contains(n);
+        report.satisfied &= satisfied;
+        report.expectations.push(ExpectationReport {
+            name: format!("fault rule {name}"),
+            wanted: times.to_string(),
+            matched: n,
+            requests: hits,
+            satisfied,
+            closest: None,
+        });
+    }
+}
+
 fn closest_expectation(set: &ExpectationSet, r: &RecordedRequest) -> Option<Closest> {
     set.expectations
         .iter()

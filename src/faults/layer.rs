@@ -1,0 +1,170 @@
+//! The fault layer: one axum middleware, inside authentication (so an
+//! injected 429 is answered where priority and fairness answers it, with
+//! Audit-Id and Cache-Control from the outer filters) and outside the
+//! expectations' canned responses and the API.
+//!
+//! With no rule in force it costs one atomic load. Otherwise the first rule
+//! that fires acts: a delay first, then an error answer, a cut connection
+//! (through [`crate::http::conn::AbortConnection`]), a stall, or a watch
+//! body wrapped with [`super::stream`]. The fault goes on the response as a
+//! [`FaultNote`] for the recording.
+
+use super::answer::{self, Context};
+use super::stream::{self, StreamFaults};
+use super::{FaultKind, Faults, RequestInfo};
+use crate::http::conn::AbortConnection;
+use crate::record::{FaultNote, RecordedRequest};
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use std::sync::Arc;
+
+/// Applies the fault plan to a request.
+pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> Response {
+    if !f.active() || req.uri().path().starts_with("/kubemock/") {
+        return next.run(req).await;
+    }
+    let built;
+    let rec = match req.extensions().get::<RecordedRequest>() {
+        Some(r) => r,
+        None => {
+            let target = req.uri().path_and_query().map_or_else(
+                || req.uri().path().to_string(),
+                |pq| pq.as_str().to_string(),
+            );
+            built = RecordedRequest::new(req.method().as_str(), &target, headers_of(&req));
+            &built
+        }
+    };
+    let info = RequestInfo::of(rec);
+    let Some(fired) = f.decide(rec, &info) else {
+        return next.run(req).await;
+    };
+    let ctx = context(&req, rec, &info, &f);
+    let note = FaultNote {
+        rule: fired.rule.clone(),
+        action: fired.action.clone(),
+    };
+    if let Some(d) = fired.delay {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = f.stopped() => {}
+        }
+    }
+    let mut resp = match fired.kind {
+        FaultKind::None => next.run(req).await,
+        FaultKind::Error(d) => {
+            let api_req = crate::api::ApiRequest {
+                method: req.method().clone(),
+                path: req.uri().path().to_string(),
+                query: crate::api::query::RawQuery::parse(req.uri().query().unwrap_or("")),
+                headers: req.headers().clone(),
+                body: bytes::Bytes::new(),
+            };
+            answer::error_response(&d, &ctx, &api_req)
+        }
+        FaultKind::Cut {
+            reset,
+            after_bytes: None,
+        } => cut_now(reset),
+        FaultKind::Cut {
+            reset,
+            after_bytes: Some(n),
+        } => {
+            let mut r = next.run(req).await;
+            r.extensions_mut().insert(AbortConnection {
+                reset,
+                after_bytes: Some(n),
+            });
+            r
+        }
+        FaultKind::Stall(d) => {
+            match d {
+                Some(d) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(d) => {}
+                        _ = f.stopped() => {}
+                    }
+                }
+                None => f.stopped().await,
+            }
+            cut_now(false)
+        }
+        FaultKind::Watch(w) => {
+            let error_event = w.error.as_ref().map(|e| {
+                let err = answer::status_error(&e.detail(), &ctx);
+                answer::watch_error_event(&err, ctx.protobuf)
+            });
+            let watch_list = rec
+                .params
+                .iter()
+                .any(|(k, v)| k == "sendInitialEvents" && crate::api::query::parse_bool(v));
+            let r = next.run(req).await;
+            if r.status() == http::StatusCode::OK {
+                stream::wrap(
+                    r,
+                    StreamFaults {
+                        faults: w,
+                        error_event,
+                        watch_list,
+                    },
+                    f.stopped(),
+                )
+            } else {
+                r
+            }
+        }
+    };
+    resp.extensions_mut().insert(note);
+    resp
+}
+
+/// A response that is never sent: the connection is cut before the head.
+fn cut_now(reset: bool) -> Response {
+    let mut r = Response::new(Body::empty());
+    r.extensions_mut().insert(AbortConnection {
+        reset,
+        after_bytes: None,
+    });
+    r
+}
+
+fn headers_of(req: &Request) -> Vec<(String, String)> {
+    req.headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+fn context(req: &Request, rec: &RecordedRequest, info: &RequestInfo, f: &Faults) -> Context {
+    let rp = info.resource.clone().unwrap_or_default();
+    let param = |k: &str| {
+        rec.params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    Context {
+        verb: info.verb,
+        group: rp.group,
+        resource: rp.resource,
+        name: rp.name.unwrap_or_default(),
+        namespace: rp.namespace.unwrap_or_default(),
+        user: req
+            .extensions()
+            .get::<crate::auth::UserInfo>()
+            .map_or_else(|| "system:anonymous".to_string(), |u| u.name.clone()),
+        resource_version: param("resourceVersion"),
+        current_rv: f.current_rv(),
+        protobuf: rec
+            .header("accept")
+            .is_some_and(|a| a.contains("application/vnd.kubernetes.protobuf")),
+    }
+}
