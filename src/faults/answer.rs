@@ -171,8 +171,8 @@ pub fn error_response(d: &ErrorDetail, ctx: &Context, api_req: &ApiRequest) -> R
             let e = status_error(d, ctx);
             let mut v = e.status.to_value();
             if let Some(o) = v.as_object_mut() {
-                o.remove("kind");
-                o.remove("apiVersion");
+                o.shift_remove("kind");
+                o.shift_remove("apiVersion");
             }
             let mut r = text_response(504, crate::api::encode::json_line(&v));
             // Go sniffs the type; `http.Error`'s nosniff is not set here.

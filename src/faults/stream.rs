@@ -23,6 +23,9 @@ use futures::StreamExt;
 use std::collections::VecDeque;
 use tokio::time::Instant;
 
+/// How long an abrupt end waits for the frames before it to go out.
+pub const FLUSH_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// What one piece of the stream is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Piece {
@@ -128,7 +131,13 @@ impl State {
                 return None;
             }
             if self.ending || (self.error_at_start() && self.f.error_event.is_some()) {
-                return self.end();
+                let end = self.end();
+                if matches!(end, Some(Err(_))) {
+                    // Let what was sent reach the socket first: an HTTP/2
+                    // reset drops the stream's queued frames.
+                    tokio::time::sleep(FLUSH_GRACE).await;
+                }
+                return end;
             }
             let now = Instant::now();
             if let Some((at, _)) = self.queue.front() {

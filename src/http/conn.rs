@@ -376,6 +376,9 @@ struct ConnService {
     shutdown: watch::Receiver<bool>,
 }
 
+/// How long a cut after the headers waits for what went out to be written.
+const CUT_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Asks the connection to cut itself (a fault plan's drop, reset or
 /// stall): put on a response as an extension by `crate::faults::layer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -463,6 +466,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
                 inner,
                 guard: Some(guard),
                 cut: cut.and_then(|c| Some((c.after_bytes?, c.reset, Arc::clone(&state)))),
+                cut_grace: None,
                 end,
             }))
         })
@@ -575,6 +579,9 @@ pub struct Tracked {
     guard: Option<ActiveGuard>,
     /// A fault's cut: body bytes still let out, reset, the connection.
     cut: Option<(u64, bool, Arc<ConnState>)>,
+    /// Started once the cut point is reached: what went out is flushed
+    /// (an HTTP/2 connection writes from its own task) before the cut.
+    cut_grace: Option<Pin<Box<Sleep>>>,
     /// Ends a streamed body cleanly when the connection stops.
     end: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
@@ -592,7 +599,12 @@ impl http_body::Body for Tracked {
             if *left == 0 {
                 // What was let out is written (hyper flushes on Pending);
                 // then the serving loop drops the connection.
-                state.cut(*reset);
+                let grace = this
+                    .cut_grace
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_GRACE)));
+                if grace.as_mut().poll(cx).is_ready() {
+                    state.cut(*reset);
+                }
                 return Poll::Pending;
             }
             let r = ready!(Pin::new(&mut this.inner).poll_frame(cx));
