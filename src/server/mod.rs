@@ -59,6 +59,7 @@ pub struct MockServerBuilder {
     scripts: crate::streams::Script,
     auth: crate::auth::AuthOptions,
     faults: Vec<crate::faults::FaultPlan>,
+    no_fault_layer: bool,
 }
 
 /// The cluster options of a builder (`--controllers`, `--nodes`, ...),
@@ -93,6 +94,7 @@ impl Default for MockServerBuilder {
             scripts: crate::streams::Script::default(),
             auth: crate::auth::AuthOptions::default(),
             faults: Vec::new(),
+            no_fault_layer: false,
         }
     }
 }
@@ -293,6 +295,14 @@ impl MockServerBuilder {
         self
     }
 
+    /// Leaves the fault layer (and its control API) out of the router: the
+    /// baseline of the bench's "empty plan costs nothing" rows.
+    #[doc(hidden)]
+    pub fn without_fault_layer(mut self) -> Self {
+        self.no_fault_layer = true;
+        self
+    }
+
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
         let mut cluster_config = self.cluster_config()?;
@@ -415,7 +425,8 @@ impl MockServerBuilder {
                 token: token.clone(),
                 control: Some(control),
                 auth: Some(Arc::clone(&auth)),
-                faults: Some((Arc::clone(&faults), Arc::clone(&restarts))),
+                faults: (!self.no_fault_layer)
+                    .then(|| (Arc::clone(&faults), Arc::clone(&restarts))),
             },
         );
         let serve = tokio::spawn(accept_loop(
