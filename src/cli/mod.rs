@@ -124,8 +124,11 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub log: Option<PathBuf>,
     /// Expectation file(s) or directories (YAML/JSON); repeatable.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "faults")]
     pub expect: Vec<PathBuf>,
+    /// Fault plan(s) whose `must_fire`/`expect` rules are checked too.
+    #[arg(long)]
+    pub faults: Vec<PathBuf>,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -378,7 +381,21 @@ async fn verify(args: VerifyArgs) -> Result<()> {
         (None, Some(log)) => Source::Log(log),
         (None, None) => anyhow::bail!("give --kubeconfig or --log"),
     };
-    let report = run(&source, &args.expect).await?;
+    let mut report = run(&source, &args.expect).await?;
+    if !args.faults.is_empty() {
+        let mut plans = Vec::new();
+        for f in &args.faults {
+            plans.push(crate::faults::FaultPlan::read(f)?);
+        }
+        let plan = crate::faults::FaultPlan::merge(plans)?;
+        let rules: Vec<_> = plan
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((r.display_name(i), r.wanted()?)))
+            .collect();
+        crate::record::verify::add_fault_rules(&mut report, &rules);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -638,7 +638,7 @@ impl Recorder {
         };
         let requests = self.requests();
         let mut report = verify::verify(&set, &requests);
-        verify::add_fault_rules(&mut report, &faults, &requests);
+        verify::add_fault_rules(&mut report, &faults);
         report.dropped = dropped;
         report
     }

@@ -295,6 +295,11 @@ async fn a_rule_that_must_fire_and_did_not_fails_verification() {
         "{text}"
     );
     assert!(text.contains("fault rule never-matched"), "{text}");
+    assert!(
+        text.contains("  fault #1 GET /api/v1/namespaces (status 500): fired: error 500\n"),
+        "{text}"
+    );
+    assert_eq!(report.faults.len(), 1);
 }
 
 /// The same plan with probabilities and a seed gives the same faults to
