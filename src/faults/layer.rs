@@ -48,7 +48,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
     };
     if let Some(d) = fired.delay {
         tokio::select! {
-            _ = tokio::time::sleep(d) => {}
+            _ = f.clock().sleep(d) => {}
             _ = f.stopped() => {}
         }
     }
@@ -83,7 +83,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
             match d {
                 Some(d) => {
                     tokio::select! {
-                        _ = tokio::time::sleep(d) => {}
+                        _ = f.clock().sleep(d) => {}
                         _ = f.stopped() => {}
                     }
                 }
@@ -108,6 +108,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
                         faults: w,
                         error_event,
                         watch_list,
+                        clock: f.clock().clone(),
                     },
                     f.stopped(),
                 )

@@ -22,12 +22,14 @@
 //! With no rule in force the layer costs one atomic load per request.
 
 pub mod answer;
+pub mod clock;
 pub mod control;
 pub mod layer;
 pub mod plan;
 pub mod restart;
 pub mod stream;
 
+pub use clock::FaultClock;
 pub use plan::{FaultPlan, FaultRule, PlanError};
 pub use restart::{RestartMode, Restarts};
 
@@ -49,6 +51,8 @@ pub struct Faults {
     store: Option<Arc<crate::store::Store>>,
     /// The server's stop signal (ends stalls and held streams).
     shutdown: tokio::sync::watch::Receiver<bool>,
+    /// The time delays run on.
+    clock: FaultClock,
 }
 
 #[derive(Debug, Default)]
@@ -270,7 +274,20 @@ impl Faults {
             recorder,
             store,
             shutdown,
+            clock: FaultClock::default(),
         }
+    }
+
+    /// Runs the plan's delays on `clock` (time scale, or paused).
+    #[must_use = "returns the changed value"]
+    pub fn with_clock(mut self, clock: FaultClock) -> Faults {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock the plan's delays run on.
+    pub fn clock(&self) -> &FaultClock {
+        &self.clock
     }
 
     /// Whether any rule is in force (one atomic load).

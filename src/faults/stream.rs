@@ -15,13 +15,13 @@
 //! fail, so hyper cuts the HTTP/1 connection without the last chunk (or
 //! resets the HTTP/2 stream).
 
+use super::clock::{ClockTime, FaultClock};
 use super::plan::{EndMode, WatchFaults};
 use axum::body::{Body, BodyDataStream};
 use axum::response::Response;
 use bytes::Bytes;
 use futures::StreamExt;
 use std::collections::VecDeque;
-use tokio::time::Instant;
 
 /// How long an abrupt end waits for the frames before it to go out.
 pub const FLUSH_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
@@ -50,6 +50,8 @@ pub struct StreamFaults {
     pub error_event: Option<Bytes>,
     /// The request is a watch-list (`sendInitialEvents=true`).
     pub watch_list: bool,
+    /// The clock the delays run on.
+    pub clock: FaultClock,
 }
 
 struct State {
@@ -57,10 +59,10 @@ struct State {
     inner_done: bool,
     framing: Framing,
     buf: Vec<u8>,
-    queue: VecDeque<(Instant, Bytes)>,
-    last_release: Instant,
+    queue: VecDeque<(ClockTime, Bytes)>,
+    last_release: ClockTime,
     sent: u64,
-    deadline: Option<Instant>,
+    deadline: Option<ClockTime>,
     f: StreamFaults,
     /// Still in the initial events of a watch-list.
     initial: bool,
@@ -95,7 +97,7 @@ pub fn wrap(
         Some(ct) if ct.contains("protobuf") => Framing::LengthPrefixed,
         _ => Framing::Lines,
     };
-    let now = Instant::now();
+    let now = f.clock.now();
     let (parts, body) = resp.into_parts();
     let state = State {
         inner: body.into_data_stream(),
@@ -105,7 +107,7 @@ pub fn wrap(
         queue: VecDeque::new(),
         last_release: now,
         sent: 0,
-        deadline: f.faults.end_after.map(|d| now + d.0),
+        deadline: f.faults.end_after.map(|d| now + f.clock.scaled(d.0)),
         initial: f.watch_list,
         ending: false,
         done: false,
@@ -139,7 +141,7 @@ impl State {
                 }
                 return end;
             }
-            let now = Instant::now();
+            let now = self.f.clock.now();
             if let Some((at, _)) = self.queue.front() {
                 if *at <= now {
                     let (_, piece) = self.queue.pop_front()?;
@@ -161,13 +163,14 @@ impl State {
                 return None;
             }
             let next_release = self.queue.front().map(|(at, _)| *at);
+            let clock = self.f.clock.clone();
             tokio::select! {
                 chunk = self.inner.next(), if !self.inner_done => match chunk {
                     Some(Ok(b)) => self.take(&b),
                     Some(Err(_)) | None => self.inner_done = true,
                 },
-                _ = sleep_until_opt(next_release) => {}
-                _ = sleep_until_opt(self.deadline) => self.ending = true,
+                _ = sleep_until_opt(&clock, next_release) => {}
+                _ = sleep_until_opt(&clock, self.deadline) => self.ending = true,
                 _ = self.stop.as_mut() => {
                     self.done = true;
                     return None;
@@ -221,14 +224,15 @@ impl State {
             Framing::Lines => classify(&piece),
         };
         let w = &self.f.faults;
-        let now = Instant::now();
+        let clock = &self.f.clock;
+        let now = clock.now();
         let mut at = now;
         match kind {
             Piece::InitialEnd => {
                 self.initial = false;
                 if let Some(h) = &w.initial_events_end {
                     match h.delay() {
-                        Some(d) => at = now + d,
+                        Some(d) => at = now + clock.scaled(d),
                         None => return,
                     }
                 }
@@ -236,18 +240,18 @@ impl State {
             Piece::Bookmark => {
                 if let Some(h) = &w.bookmarks {
                     match h.delay() {
-                        Some(d) => at = now + d,
+                        Some(d) => at = now + clock.scaled(d),
                         None => return,
                     }
                 }
             }
             Piece::Event => {
                 if let Some(d) = w.delay_events {
-                    at = now + d.0;
+                    at = now + clock.scaled(d.0);
                 }
                 if self.initial {
                     if let Some(d) = w.slow_initial {
-                        at = at.max(self.last_release) + d.0;
+                        at = at.max(self.last_release) + clock.scaled(d.0);
                     }
                 }
             }
@@ -272,9 +276,9 @@ fn classify(line: &[u8]) -> Piece {
     }
 }
 
-async fn sleep_until_opt(at: Option<Instant>) {
+async fn sleep_until_opt(clock: &FaultClock, at: Option<ClockTime>) {
     match at {
-        Some(at) => tokio::time::sleep_until(at).await,
+        Some(at) => clock.sleep_until(at).await,
         None => std::future::pending().await,
     }
 }
@@ -317,6 +321,7 @@ mod tests {
             faults: w,
             error_event: None,
             watch_list: true,
+            clock: FaultClock::default(),
         }
     }
 
@@ -376,7 +381,7 @@ mod tests {
 
     #[tokio::test]
     async fn delayed_events_keep_their_order() {
-        let start = Instant::now();
+        let start = tokio::time::Instant::now();
         let (out, _) = run(
             vec![ADDED, END, MARK],
             faults(WatchFaults {
@@ -386,6 +391,6 @@ mod tests {
         )
         .await;
         assert_eq!(out, [ADDED, END, MARK]);
-        assert!(Instant::now() - start >= Duration::from_millis(200));
+        assert!(start.elapsed() >= Duration::from_millis(200));
     }
 }

@@ -60,6 +60,7 @@ pub struct MockServerBuilder {
     auth: crate::auth::AuthOptions,
     faults: Vec<crate::faults::FaultPlan>,
     no_fault_layer: bool,
+    paused_fault_clock: bool,
 }
 
 /// The cluster options of a builder (`--controllers`, `--nodes`, ...),
@@ -95,6 +96,7 @@ impl Default for MockServerBuilder {
             auth: crate::auth::AuthOptions::default(),
             faults: Vec::new(),
             no_fault_layer: false,
+            paused_fault_clock: false,
         }
     }
 }
@@ -295,6 +297,15 @@ impl MockServerBuilder {
         self
     }
 
+    /// Runs the fault plan's delays on a paused clock that only moves with
+    /// [`MockServer::advance_fault_clock`] (Rust tests). Without it they run
+    /// on real time under the time scale (`--time-scale`, as the
+    /// controllers).
+    pub fn paused_fault_clock(mut self) -> Self {
+        self.paused_fault_clock = true;
+        self
+    }
+
     /// Leaves the fault layer (and its control API) out of the router: the
     /// baseline of the bench's "empty plan costs nothing" rows.
     #[doc(hidden)]
@@ -403,11 +414,20 @@ impl MockServerBuilder {
                 .add_expectations(f)
                 .map_err(|e| anyhow!("expectations: {e}"))?;
         }
-        let faults = Arc::new(crate::faults::Faults::new(
-            Some(Arc::clone(&recorder)),
-            Some(Arc::clone(&state.store)),
-            shutdown_rx.clone(),
-        ));
+        let scale = self.cluster.time_scale.unwrap_or(1.0);
+        let clock = if self.paused_fault_clock {
+            crate::faults::FaultClock::paused(scale)
+        } else {
+            crate::faults::FaultClock::real(scale)
+        };
+        let faults = Arc::new(
+            crate::faults::Faults::new(
+                Some(Arc::clone(&recorder)),
+                Some(Arc::clone(&state.store)),
+                shutdown_rx.clone(),
+            )
+            .with_clock(clock),
+        );
         if !self.faults.is_empty() {
             let plan = crate::faults::FaultPlan::merge(self.faults.clone())
                 .map_err(|e| anyhow!("--faults: {e}"))?;
@@ -634,6 +654,12 @@ impl MockServer {
     /// The fault plan in force and its counters.
     pub fn faults(&self) -> &Arc<crate::faults::Faults> {
         &self.faults
+    }
+    /// Moves the paused fault clock forward
+    /// ([`MockServerBuilder::paused_fault_clock`]); false when the clock is
+    /// real time.
+    pub fn advance_fault_clock(&self, d: Duration) -> bool {
+        self.faults.clock().advance(d)
     }
     /// Replaces the fault plan (as `PUT /kubemock/v1/faults`).
     pub fn set_faults(&self, plan: crate::faults::FaultPlan) {

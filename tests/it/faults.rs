@@ -802,3 +802,63 @@ except client.exceptions.ApiException as e:
     };
     assert_eq!(rv(watches[1]), rv(watches[2]));
 }
+
+/// With a paused fault clock, a 1 h delay passes when the test advances
+/// the clock, not before.
+#[tokio::test]
+async fn a_paused_fault_clock_moves_when_the_test_advances_it() {
+    let server = MockServer::builder()
+        .controllers("none")
+        .paused_fault_clock()
+        .faults(
+            FaultPlan::from_yaml("rules:\n- {name: slow, verb: get, delay: 1h}\n").expect("plan"),
+        )
+        .start()
+        .await
+        .expect("start");
+    let pending = tokio::spawn(get(&server, "/api/v1/namespaces/default").send());
+    wait_until("the rule fired", Duration::from_secs(10), || {
+        server.faults().counts()[0].fired == 1
+    })
+    .await;
+    tokio::task::yield_now().await;
+    assert!(
+        !pending.is_finished(),
+        "a 1 h delay must not pass by itself"
+    );
+    assert!(server.advance_fault_clock(Duration::from_secs(3600)));
+    let resp = tokio::time::timeout(Duration::from_secs(10), pending)
+        .await
+        .expect("answered once the clock moved")
+        .expect("task")
+        .expect("response");
+    assert_eq!(resp.status(), 200);
+}
+
+/// `--time-scale` scales fault delays as it scales controller delays.
+#[tokio::test]
+async fn the_time_scale_shortens_fault_delays() {
+    let server = MockServer::builder()
+        .controllers("none")
+        .time_scale(0.01)
+        .faults(
+            FaultPlan::from_yaml("rules:\n- {name: slow, verb: get, delay: 100s}\n").expect("plan"),
+        )
+        .start()
+        .await
+        .expect("start");
+    let t0 = tokio::time::Instant::now();
+    let resp = tokio::time::timeout(
+        Duration::from_secs(20),
+        get(&server, "/api/v1/namespaces/default").send(),
+    )
+    .await
+    .expect("a 100 s delay at scale 0.01 takes 1 s")
+    .expect("response");
+    assert_eq!(resp.status(), 200);
+    assert!(
+        t0.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        t0.elapsed()
+    );
+}
