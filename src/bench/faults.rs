@@ -173,17 +173,19 @@ async fn fanout(e: &Endpoint, watchers: usize, events: usize, tag: &str) -> Resu
     if !r.status().is_success() {
         bail!("create namespace: {}", r.status());
     }
-    let watch_client = e.client()?;
-    e.get(&watch_client, "/version")
-        .send()
-        .await?
-        .bytes()
-        .await?;
+    // One HTTP/2 connection per 100 watchers (kube-apiserver's stream
+    // limit), each opened before its watches start.
+    let mut clients = Vec::new();
+    for _ in 0..watchers.div_ceil(100) {
+        let c = e.client()?;
+        e.get(&c, "/version").send().await?.bytes().await?;
+        clients.push(c);
+    }
     let mut handles = Vec::new();
     let (ready_tx, mut ready_rx) = tokio::sync::mpsc::channel::<()>(watchers.max(1));
-    for _ in 0..watchers {
+    for w in 0..watchers {
         let rb = e.get(
-            &watch_client,
+            &clients[w / 100],
             &format!("/api/v1/namespaces/{ns}/configmaps?watch=true&timeoutSeconds=120"),
         );
         let ready = ready_tx.clone();

@@ -37,10 +37,10 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
             &built
         }
     };
-    let info = RequestInfo::of(rec);
-    let Some(fired) = f.decide(rec, &info) else {
+    let Some(fired) = f.decide(rec) else {
         return next.run(req).await;
     };
+    let info = RequestInfo::of(rec);
     let ctx = context(&req, rec, &info, &f);
     let note = FaultNote {
         rule: fired.rule.clone(),
