@@ -1,9 +1,10 @@
-//! The fault layer: one axum middleware, inside authentication (so an
+//! The fault layer: one tower layer, inside authentication (so an
 //! injected 429 is answered where priority and fairness answers it, with
 //! Audit-Id and Cache-Control from the outer filters) and outside the
 //! expectations' canned responses and the API.
 //!
-//! With no rule in force it costs one atomic load. Otherwise the first rule
+//! With no rule in force it costs one atomic load: the inner service's
+//! future is returned as it is (no box, no middleware plumbing). Otherwise the first rule
 //! that fires acts: a delay first, then an error answer, a cut connection
 //! (through [`crate::http::conn::AbortConnection`]), a stall, or a watch
 //! body wrapped with [`super::stream`]. The fault goes on the response as a
@@ -15,16 +16,82 @@ use super::{FaultKind, Faults, RequestInfo};
 use crate::http::conn::AbortConnection;
 use crate::record::{FaultNote, RecordedRequest};
 use axum::body::Body;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
+use futures::future::{BoxFuture, Either};
+use std::convert::Infallible;
 use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use tower::{Layer, Service, ServiceExt};
 
-/// Applies the fault plan to a request.
-pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> Response {
-    if !f.active() || req.uri().path().starts_with("/kubemock/") {
-        return next.run(req).await;
+/// The fault layer (`Router::layer(FaultLayer::new(faults))`).
+#[derive(Debug, Clone)]
+pub struct FaultLayer(Arc<Faults>);
+
+impl FaultLayer {
+    /// A layer applying `faults`' plan.
+    pub fn new(faults: Arc<Faults>) -> FaultLayer {
+        FaultLayer(faults)
     }
+}
+
+impl<S> Layer<S> for FaultLayer {
+    type Service = FaultService<S>;
+    fn layer(&self, inner: S) -> FaultService<S> {
+        FaultService {
+            inner,
+            faults: Arc::clone(&self.0),
+        }
+    }
+}
+
+/// The service of [`FaultLayer`].
+#[derive(Debug, Clone)]
+pub struct FaultService<S> {
+    inner: S,
+    faults: Arc<Faults>,
+}
+
+impl<S> Service<Request> for FaultService<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
+
+    fn poll_ready(&mut self, cx: &mut TaskContext<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        if !self.faults.active() || req.uri().path().starts_with("/kubemock/") {
+            return Either::Left(self.inner.call(req));
+        }
+        // The ready service goes with the request; a clone stays.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let f = Arc::clone(&self.faults);
+        Either::Right(Box::pin(async move { Ok(apply(f, req, inner).await) }))
+    }
+}
+
+async fn run<S>(inner: S, req: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    match inner.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
+    }
+}
+
+/// Applies the fault plan to a request (a rule is in force).
+async fn apply<S>(f: Arc<Faults>, req: Request, next: S) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let built;
     let rec = match req.extensions().get::<RecordedRequest>() {
         Some(r) => r,
@@ -38,7 +105,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
         }
     };
     let Some(fired) = f.decide(rec) else {
-        return next.run(req).await;
+        return run(next, req).await;
     };
     let info = RequestInfo::of(rec);
     let ctx = context(&req, rec, &info, &f);
@@ -53,7 +120,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
         }
     }
     let mut resp = match fired.kind {
-        FaultKind::None => next.run(req).await,
+        FaultKind::None => run(next, req).await,
         FaultKind::Error(d) => {
             let api_req = crate::api::ApiRequest {
                 method: req.method().clone(),
@@ -72,7 +139,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
             reset,
             after_bytes: Some(n),
         } => {
-            let mut r = next.run(req).await;
+            let mut r = run(next, req).await;
             r.extensions_mut().insert(AbortConnection {
                 reset,
                 after_bytes: Some(n),
@@ -100,7 +167,7 @@ pub async fn faults(State(f): State<Arc<Faults>>, req: Request, next: Next) -> R
                 .params
                 .iter()
                 .any(|(k, v)| k == "sendInitialEvents" && crate::api::query::parse_bool(v));
-            let r = next.run(req).await;
+            let r = run(next, req).await;
             if r.status() == http::StatusCode::OK {
                 stream::wrap(
                     r,

@@ -78,10 +78,7 @@ pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
     if let Some((f, _)) = &faults {
         // Fault plans: after authentication (where priority and fairness
         // answers), before canned responses.
-        app = app.layer(axum::middleware::from_fn_with_state(
-            Arc::clone(f),
-            crate::faults::layer::faults,
-        ));
+        app = app.layer(crate::faults::layer::FaultLayer::new(Arc::clone(f)));
     }
     let app = app
         .layer(axum::middleware::from_fn_with_state(
