@@ -2,7 +2,7 @@
 //! costs when no rule is in force, and with one rule that never matches,
 //! against a server built without the layer, in the same run. Each
 //! configuration is an in-process server; they are measured in turns
-//! (A, B, C, A, B, C...) and the median of the rounds is reported, so
+//! (A B C, B C A, C A B, ...) and the median of the rounds is reported, so
 //! drift on a shared machine hits all three alike.
 //!
 //! - throughput: 16 concurrent GETs of one ConfigMap over one HTTP/2
@@ -73,7 +73,7 @@ pub(super) async fn run(opts: &BenchOptions, report: &mut Report) -> Result<()> 
     let (rounds, window, watchers, events) = if quick {
         (3, Duration::from_millis(400), 20, 20)
     } else {
-        (5, Duration::from_secs(2), 200, 100)
+        (6, Duration::from_secs(2), 200, 100)
     };
     let mut servers = Vec::new();
     for (_, plan) in CONFIGS {
@@ -93,7 +93,10 @@ pub(super) async fn run(opts: &BenchOptions, report: &mut Report) -> Result<()> 
     let mut rps: Vec<Vec<f64>> = vec![Vec::new(); CONFIGS.len()];
     let mut fan: Vec<Vec<f64>> = vec![Vec::new(); CONFIGS.len()];
     for round in 0..rounds {
-        for (i, (_, e, c)) in servers.iter().enumerate() {
+        // Each round starts with another configuration: no order bias.
+        for k in 0..servers.len() {
+            let i = (round + k) % servers.len();
+            let (_, e, c) = &servers[i];
             rps[i].push(throughput(e, c, window).await?);
             fan[i].push(fanout(e, watchers, events, &format!("r{round}")).await?);
         }

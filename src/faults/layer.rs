@@ -69,11 +69,25 @@ where
         if !self.faults.active() || req.uri().path().starts_with("/kubemock/") {
             return Either::Left(self.inner.call(req));
         }
+        // Decided here, synchronously: a request no rule fires on goes
+        // straight through too.
+        let (fired, rec) = match req.extensions().get::<RecordedRequest>() {
+            Some(r) => (self.faults.decide(r), None),
+            None => {
+                let r = recorded(&req);
+                (self.faults.decide(&r), Some(r))
+            }
+        };
+        let Some(fired) = fired else {
+            return Either::Left(self.inner.call(req));
+        };
         // The ready service goes with the request; a clone stays.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         let f = Arc::clone(&self.faults);
-        Either::Right(Box::pin(async move { Ok(apply(f, req, inner).await) }))
+        Either::Right(Box::pin(async move {
+            Ok(apply(f, req, rec, fired, inner).await)
+        }))
     }
 }
 
@@ -88,24 +102,23 @@ where
 }
 
 /// Applies the fault plan to a request (a rule is in force).
-async fn apply<S>(f: Arc<Faults>, req: Request, next: S) -> Response
+async fn apply<S>(
+    f: Arc<Faults>,
+    req: Request,
+    built: Option<RecordedRequest>,
+    fired: super::Fired,
+    next: S,
+) -> Response
 where
     S: Service<Request, Response = Response, Error = Infallible>,
 {
-    let built;
-    let rec = match req.extensions().get::<RecordedRequest>() {
-        Some(r) => r,
-        None => {
-            let target = req.uri().path_and_query().map_or_else(
-                || req.uri().path().to_string(),
-                |pq| pq.as_str().to_string(),
-            );
-            built = RecordedRequest::new(req.method().as_str(), &target, headers_of(&req));
-            &built
+    let fallback;
+    let rec = match (&built, req.extensions().get::<RecordedRequest>()) {
+        (Some(r), _) | (None, Some(r)) => r,
+        (None, None) => {
+            fallback = recorded(&req);
+            &fallback
         }
-    };
-    let Some(fired) = f.decide(rec) else {
-        return run(next, req).await;
     };
     let info = RequestInfo::of(rec);
     let ctx = context(&req, rec, &info, &f);
@@ -186,6 +199,15 @@ where
     };
     resp.extensions_mut().insert(note);
     resp
+}
+
+/// The request as the recording sees it (when the recording layer is off).
+fn recorded(req: &Request) -> RecordedRequest {
+    let target = req.uri().path_and_query().map_or_else(
+        || req.uri().path().to_string(),
+        |pq| pq.as_str().to_string(),
+    );
+    RecordedRequest::new(req.method().as_str(), &target, headers_of(req))
 }
 
 /// A response that is never sent: the connection is cut before the head.
