@@ -862,3 +862,79 @@ async fn the_time_scale_shortens_fault_delays() {
         t0.elapsed()
     );
 }
+
+/// The catalogue's "apiserver restart during watch-list": a graceful
+/// restart in the middle of a slow initial list ends the stream cleanly
+/// without the initial-events-end bookmark; the next watch-list, once the
+/// server is back, completes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_during_a_watch_list_ends_it_before_the_bookmark() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("conformance/faults/restart-during-watch-list.yaml");
+    let server = MockServer::builder()
+        .controllers("none")
+        .faults(FaultPlan::read(&path).expect("catalogue plan"))
+        .start()
+        .await
+        .expect("start");
+    let client = common::client_for(&server).await;
+    for n in ["a", "b", "c", "d", "e"] {
+        create_cm(&client, n).await;
+    }
+    let wl = "/api/v1/namespaces/default/configmaps?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan";
+    let resp = get(&server, wl).send().await.expect("watch-list");
+    let mut s = resp.bytes_stream();
+    let first = tokio::time::timeout(Duration::from_secs(5), s.next())
+        .await
+        .expect("first event")
+        .expect("some")
+        .expect("bytes");
+    assert!(first.starts_with(b"{\"type\":\"ADDED\""));
+    let restart = server.restart(Duration::from_millis(300), RestartMode::Graceful);
+    let read_rest = async {
+        let mut rest = Vec::new();
+        let mut clean = true;
+        while let Some(c) = s.next().await {
+            match c {
+                Ok(b) => rest.extend_from_slice(&b),
+                Err(_) => {
+                    clean = false;
+                    break;
+                }
+            }
+        }
+        (rest, clean)
+    };
+    let ((rest, clean), ()) = tokio::time::timeout(Duration::from_secs(10), async {
+        tokio::join!(read_rest, restart)
+    })
+    .await
+    .expect("the stream ends and the server comes back");
+    assert!(clean, "a graceful restart ends the stream cleanly");
+    let text = String::from_utf8_lossy(&rest);
+    assert!(!text.contains("k8s.io/initial-events-end"), "{text}");
+    assert!(
+        text.lines().count() < 4,
+        "the initial list was cut short: {text}"
+    );
+    // Back up: the retried watch-list gets every object and the bookmark.
+    server.set_faults(FaultPlan::default());
+    let resp = get(&server, wl).send().await.expect("watch-list again");
+    let mut s = resp.bytes_stream();
+    let mut buf = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !String::from_utf8_lossy(&buf).contains("k8s.io/initial-events-end") {
+        let c = tokio::time::timeout_at(deadline, s.next())
+            .await
+            .expect("bookmark in time")
+            .expect("open")
+            .expect("bytes");
+        buf.extend_from_slice(&c);
+    }
+    assert_eq!(
+        String::from_utf8_lossy(&buf)
+            .matches("\"type\":\"ADDED\"")
+            .count(),
+        5
+    );
+}
