@@ -32,6 +32,7 @@ pub mod bench;
 pub mod cli;
 pub mod cluster;
 pub mod conformance;
+pub mod faults;
 pub mod fuzzing;
 pub mod http;
 pub mod meta;

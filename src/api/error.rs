@@ -323,6 +323,42 @@ impl ApiError {
     pub fn unconverted(code: u16, message: impl Into<String>) -> ApiError {
         ApiError::from_status(Status::failure(code, "", message))
     }
+
+    /// `errors.NewTooManyRequests(message, retryAfter)`: 429 `TooManyRequests`
+    /// with `details.retryAfterSeconds` (and so a `Retry-After` header), as
+    /// the watch cache answers while it (re)initializes
+    /// (`storage is (re)initializing`).
+    pub fn too_many_requests(message: impl Into<String>, retry_after: u32) -> ApiError {
+        let mut s = Status::failure(429, reason::TOO_MANY_REQUESTS, message);
+        s.details = Some(StatusDetails {
+            retry_after_seconds: (retry_after > 0).then_some(retry_after),
+            ..Default::default()
+        });
+        ApiError::from_status(s)
+    }
+
+    /// `errors.NewServiceUnavailable(reason)`: 503 `ServiceUnavailable`
+    /// (`apiserver is shutting down` from the wait-group filter).
+    pub fn service_unavailable(message: impl Into<String>) -> ApiError {
+        ApiError::from_status(Status::failure(503, reason::SERVICE_UNAVAILABLE, message))
+    }
+
+    /// `errors.NewTimeoutError(message, retryAfter)`: 504 `Timeout`,
+    /// message `Timeout: <message>`, `details` always present (`{}` when
+    /// `retry_after` is 0).
+    pub fn timeout(message: &str, retry_after: u32) -> ApiError {
+        let mut s = Status::failure(504, reason::TIMEOUT, format!("Timeout: {message}"));
+        s.details = Some(StatusDetails {
+            retry_after_seconds: (retry_after > 0).then_some(retry_after),
+            ..Default::default()
+        });
+        ApiError::from_status(s)
+    }
+
+    /// `errors.NewGone(message)`: 410 with the old reason `Gone`.
+    pub fn gone(message: impl Into<String>) -> ApiError {
+        ApiError::from_status(Status::failure(410, reason::GONE, message))
+    }
 }
 
 /// One `field.Error` of apimachinery's validation package, ready to become a

@@ -13,6 +13,7 @@
 
 pub mod auth;
 mod cluster;
+pub mod faults;
 pub mod streams;
 pub mod target;
 
@@ -277,6 +278,7 @@ pub async fn run(opts: BenchOptions) -> Result<Report> {
         fanout(&endpoint, &ns, &run, &mut report).await?;
     }
     cluster::run(&opts, &mut report).await?;
+    faults::run(&opts, &mut report).await?;
     streams::run(&opts, &mut report).await?;
     if opts.against.is_some() {
         for ns in &namespaces {

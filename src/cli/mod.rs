@@ -124,8 +124,11 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub log: Option<PathBuf>,
     /// Expectation file(s) or directories (YAML/JSON); repeatable.
-    #[arg(long, required = true)]
+    #[arg(long, required_unless_present = "faults")]
     pub expect: Vec<PathBuf>,
+    /// Fault plan(s) whose `must_fire`/`expect` rules are checked too.
+    #[arg(long)]
+    pub faults: Vec<PathBuf>,
     /// Print the report as JSON instead of text.
     #[arg(long)]
     pub json: bool,
@@ -206,6 +209,10 @@ pub struct ServeArgs {
     /// Answer requests no expectation matches with 400 and the diff.
     #[arg(long)]
     pub enforce_expectations: bool,
+    /// Fault plan(s) (YAML/JSON) in force from the start; repeatable (the
+    /// rules of all, in order). See conformance/faults/.
+    #[arg(long)]
+    pub faults: Vec<PathBuf>,
     /// Seconds a connection may take to send a request's headers
     /// (kube-apiserver's ReadHeaderTimeout: 32).
     #[arg(long, default_value_t = 32)]
@@ -326,6 +333,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
         let file = crate::record::ExpectationFile::read(f).map_err(anyhow::Error::msg)?;
         b = b.expectations(file);
     }
+    for f in &args.faults {
+        b = b.faults(crate::faults::FaultPlan::read(f)?);
+    }
     b = b.connection_timeouts(crate::http::limits::ConnectionTimeouts {
         read_header: std::time::Duration::from_secs(args.read_header_timeout),
         idle: std::time::Duration::from_secs(args.idle_timeout),
@@ -375,7 +385,21 @@ async fn verify(args: VerifyArgs) -> Result<()> {
         (None, Some(log)) => Source::Log(log),
         (None, None) => anyhow::bail!("give --kubeconfig or --log"),
     };
-    let report = run(&source, &args.expect).await?;
+    let mut report = run(&source, &args.expect).await?;
+    if !args.faults.is_empty() {
+        let mut plans = Vec::new();
+        for f in &args.faults {
+            plans.push(crate::faults::FaultPlan::read(f)?);
+        }
+        let plan = crate::faults::FaultPlan::merge(plans)?;
+        let rules: Vec<_> = plan
+            .rules
+            .iter()
+            .enumerate()
+            .filter_map(|(i, r)| Some((r.display_name(i), r.wanted()?)))
+            .collect();
+        crate::record::verify::add_fault_rules(&mut report, &rules);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {

@@ -85,8 +85,13 @@ pub async fn serve(
     timeouts: ConnectionTimeouts,
     shutdown: watch::Receiver<bool>,
 ) {
+    let reset = Arc::new(AtomicBool::new(false));
+    let stream = Resettable {
+        inner: stream,
+        reset: Arc::clone(&reset),
+    };
     let Some(acceptor) = acceptor else {
-        let state = Arc::new(ConnState::new(timeouts, false));
+        let state = Arc::new(ConnState::new(timeouts, false, reset));
         return run(
             Guarded::new(stream, Arc::clone(&state)),
             app,
@@ -111,11 +116,11 @@ pub async fn serve(
     let peer = crate::server::tls::peer_user(tls.get_ref().1);
     if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
         // HTTP/2: coalesce the frames of many streams (watchers).
-        let state = Arc::new(ConnState::new(timeouts, true));
+        let state = Arc::new(ConnState::new(timeouts, true, reset));
         let io = Guarded::new(super::cork::Corked::new(tls), Arc::clone(&state));
         run(io, app, state, shutdown, peer).await
     } else {
-        let state = Arc::new(ConnState::new(timeouts, false));
+        let state = Arc::new(ConnState::new(timeouts, false, reset));
         run(
             Guarded::new(tls, Arc::clone(&state)),
             app,
@@ -141,12 +146,15 @@ async fn run<I>(
         app,
         state: Arc::clone(&state),
         peer,
+        shutdown: shutdown.clone(),
     };
     let conn = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     tokio::pin!(conn);
     let mut closing = false;
     loop {
         tokio::select! {
+            // The connection first: a fault's cut comes after what it let out.
+            biased;
             r = conn.as_mut() => {
                 if let Err(e) = r {
                     tracing::debug!("connection: {e}");
@@ -156,6 +164,10 @@ async fn run<I>(
             _ = shutdown.wait_for(|v| *v), if !closing => {
                 closing = true;
                 conn.as_mut().graceful_shutdown();
+            }
+            _ = state.aborted() => {
+                tracing::debug!("connection: cut by a fault");
+                return;
             }
             why = state.expired(), if !closing => {
                 if why == Expired::Idle && state.is_h2() {
@@ -204,10 +216,15 @@ pub struct ConnState {
     awaiting_byte: AtomicBool,
     /// A response left request body unread: half-close and drain on close.
     linger: AtomicBool,
+    /// A fault asked to cut the connection.
+    abort: Notify,
+    cut: AtomicBool,
+    /// The cut is a reset (SO_LINGER 0 on close), shared with [`Resettable`].
+    reset: Arc<AtomicBool>,
 }
 
 impl ConnState {
-    fn new(timeouts: ConnectionTimeouts, h2: bool) -> ConnState {
+    fn new(timeouts: ConnectionTimeouts, h2: bool, reset: Arc<AtomicBool>) -> ConnState {
         ConnState {
             timeouts,
             clock: Mutex::new(Clock {
@@ -221,6 +238,30 @@ impl ConnState {
             changed: Notify::new(),
             awaiting_byte: AtomicBool::new(true),
             linger: AtomicBool::new(false),
+            abort: Notify::new(),
+            cut: AtomicBool::new(false),
+            reset,
+        }
+    }
+
+    /// Cuts the connection (a fault): the serving loop drops it, with a
+    /// TCP reset when `reset`.
+    fn cut(&self, reset: bool) {
+        if reset {
+            self.reset.store(true, Ordering::Relaxed);
+        }
+        self.cut.store(true, Ordering::Release);
+        self.abort.notify_one();
+    }
+
+    /// Resolves once [`ConnState::cut`] was called.
+    async fn aborted(&self) {
+        loop {
+            let n = self.abort.notified();
+            if self.cut.load(Ordering::Acquire) {
+                return;
+            }
+            n.await;
         }
     }
 
@@ -331,6 +372,22 @@ struct ConnService {
     state: Arc<ConnState>,
     /// The TLS client certificate's user, put on every request.
     peer: Option<crate::auth::UserInfo>,
+    /// The connection's stop signal: streamed bodies end cleanly on it.
+    shutdown: watch::Receiver<bool>,
+}
+
+/// How long a cut after the headers waits for what went out to be written.
+const CUT_GRACE: std::time::Duration = std::time::Duration::from_millis(50);
+
+/// Asks the connection to cut itself (a fault plan's drop, reset or
+/// stall): put on a response as an extension by `crate::faults::layer`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AbortConnection {
+    /// With a TCP reset (SO_LINGER 0) instead of a plain close.
+    pub reset: bool,
+    /// `None`: before the response head; `Some(n)`: after the head and `n`
+    /// bytes of the body.
+    pub after_bytes: Option<u64>,
 }
 
 impl hyper::service::Service<Request<Incoming>> for ConnService {
@@ -348,6 +405,7 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
         }
         let app = self.app.clone();
         let state = Arc::clone(&self.state);
+        let shutdown = self.shutdown.clone();
         Box::pin(async move {
             let h1 = req.version() < Version::HTTP_2;
             if !h1 {
@@ -382,9 +440,34 @@ impl hyper::service::Service<Request<Incoming>> for ConnService {
                     state.linger.store(true, Ordering::Relaxed);
                 }
             }
+            let cut = resp.extensions().get::<AbortConnection>().copied();
+            if let Some(AbortConnection {
+                reset,
+                after_bytes: None,
+            }) = cut
+            {
+                // Nothing goes out: the serving loop drops the connection.
+                state.cut(reset);
+                std::future::pending::<()>().await;
+            }
+            // A streamed body (a watch) ends cleanly when the connection is
+            // told to stop, as a real server's watches end on shutdown.
+            let end: Option<Pin<Box<dyn Future<Output = ()> + Send>>> =
+                match http_body::Body::size_hint(resp.body()).exact() {
+                    Some(_) => None,
+                    None => {
+                        let mut rx = shutdown;
+                        Some(Box::pin(async move {
+                            let _ = rx.wait_for(|v| *v).await;
+                        }))
+                    }
+                };
             Ok(resp.map(|inner| Tracked {
                 inner,
                 guard: Some(guard),
+                cut: cut.and_then(|c| Some((c.after_bytes?, c.reset, Arc::clone(&state)))),
+                cut_grace: None,
+                end,
             }))
         })
     }
@@ -494,6 +577,13 @@ impl http_body::Body for Proxy {
 pub struct Tracked {
     inner: Body,
     guard: Option<ActiveGuard>,
+    /// A fault's cut: body bytes still let out, reset, the connection.
+    cut: Option<(u64, bool, Arc<ConnState>)>,
+    /// Started once the cut point is reached: what went out is flushed
+    /// (an HTTP/2 connection writes from its own task) before the cut.
+    cut_grace: Option<Pin<Box<Sleep>>>,
+    /// Ends a streamed body cleanly when the connection stops.
+    end: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
 }
 
 impl http_body::Body for Tracked {
@@ -504,19 +594,120 @@ impl http_body::Body for Tracked {
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
-        let r = Pin::new(&mut self.inner).poll_frame(cx);
+        let this = &mut *self;
+        if let Some((left, reset, state)) = &mut this.cut {
+            if *left == 0 {
+                // What was let out is written (hyper flushes on Pending);
+                // then the serving loop drops the connection.
+                let grace = this
+                    .cut_grace
+                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_GRACE)));
+                if grace.as_mut().poll(cx).is_ready() {
+                    state.cut(*reset);
+                }
+                return Poll::Pending;
+            }
+            let r = ready!(Pin::new(&mut this.inner).poll_frame(cx));
+            return Poll::Ready(match r {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(mut data) => {
+                        let n = (data.len() as u64).min(*left);
+                        *left -= n;
+                        data.truncate(n as usize);
+                        Some(Ok(Frame::data(data)))
+                    }
+                    Err(frame) => Some(Ok(frame)),
+                },
+                Some(Err(e)) => Some(Err(e)),
+                None => {
+                    // The body ended before the cut point: cut now, without
+                    // ending the response properly.
+                    state.cut(*reset);
+                    return Poll::Pending;
+                }
+            });
+        }
+        let r = Pin::new(&mut this.inner).poll_frame(cx);
+        if r.is_pending() {
+            if let Some(end) = this.end.as_mut() {
+                if end.as_mut().poll(cx).is_ready() {
+                    this.end = None;
+                    this.guard = None;
+                    return Poll::Ready(None);
+                }
+            }
+        }
         if matches!(r, Poll::Ready(None)) {
-            self.guard = None;
+            this.guard = None;
         }
         r
     }
 
     fn is_end_stream(&self) -> bool {
-        self.inner.is_end_stream()
+        self.cut.is_none() && self.inner.is_end_stream()
     }
 
     fn size_hint(&self) -> SizeHint {
+        if self.cut.is_some() {
+            // Cut short: no length promised.
+            return SizeHint::default();
+        }
         self.inner.size_hint()
+    }
+}
+
+/// The accepted socket: on drop after a fault's reset, `SO_LINGER` 0 makes
+/// the close a TCP RST instead of a FIN.
+struct Resettable {
+    inner: TcpStream,
+    reset: Arc<AtomicBool>,
+}
+
+impl Drop for Resettable {
+    fn drop(&mut self) {
+        if self.reset.load(Ordering::Relaxed) {
+            let _ = self.inner.set_zero_linger();
+        }
+    }
+}
+
+impl AsyncRead for Resettable {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for Resettable {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -740,7 +931,7 @@ mod tests {
 
     #[tokio::test]
     async fn deadlines_follow_go() {
-        let s = Arc::new(ConnState::new(timeouts(), false));
+        let s = Arc::new(ConnState::new(timeouts(), false, Default::default()));
         let t0 = Instant::now();
         // Fresh: headers within ReadHeaderTimeout of the accept, even after
         // the first byte.
@@ -764,7 +955,7 @@ mod tests {
         assert_eq!(why, Expired::Header);
         assert!(at <= Instant::now() + Duration::from_secs(3));
         // HTTP/2: only idleness counts; upgraded: nothing.
-        let h2 = Arc::new(ConnState::new(timeouts(), true));
+        let h2 = Arc::new(ConnState::new(timeouts(), true, Default::default()));
         assert_eq!(kind(&h2), Some(Expired::Idle));
         h2.set_upgraded();
         assert_eq!(kind(&h2), None);
@@ -778,6 +969,7 @@ mod tests {
                 idle: Duration::from_millis(20),
             },
             false,
+            Default::default(),
         ));
         assert_eq!(s.expired().await, Expired::Header);
         drop(s.request_started());

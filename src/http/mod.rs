@@ -26,13 +26,33 @@ pub struct HttpConfig {
     pub control: Option<Arc<record::Control>>,
     /// Authentication and authorization (`None`: only `token` is checked).
     pub auth: Option<Arc<crate::auth::Auth>>,
+    /// The fault plan and restarts (`None`: no fault layer, no routes).
+    pub faults: Option<(Arc<crate::faults::Faults>, Arc<crate::faults::Restarts>)>,
 }
 
 /// The router: every path goes to the API layer, wrapped in the filters.
 pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
     let control = config.control.clone();
+    let faults = config.faults.clone();
     let config = Arc::new(config);
     let mut app = Router::new();
+    if let Some((f, r)) = &faults {
+        // The faults' control API (more specific than the catch-all below).
+        let (f, r) = (Arc::clone(f), Arc::clone(r));
+        app = app
+            .route(
+                &format!("{}/faults", crate::record::CONTROL_PREFIX),
+                axum::routing::any(move |req: Request| {
+                    crate::faults::control::faults(Arc::clone(&f), req)
+                }),
+            )
+            .route(
+                &format!("{}/restart", crate::record::CONTROL_PREFIX),
+                axum::routing::any(move |req: Request| {
+                    crate::faults::control::restart(Arc::clone(&r), req)
+                }),
+            );
+    }
     if let Some(c) = &control {
         // The control API, before dispatch to the API layer: its prefix is
         // one no Kubernetes path uses, and discovery never lists it.
@@ -54,6 +74,11 @@ pub fn router(state: Arc<ApiState>, config: HttpConfig) -> Router {
             Arc::clone(c),
             record::expect,
         ));
+    }
+    if let Some((f, _)) = &faults {
+        // Fault plans: after authentication (where priority and fairness
+        // answers), before canned responses.
+        app = app.layer(crate::faults::layer::FaultLayer::new(Arc::clone(f)));
     }
     let app = app
         .layer(axum::middleware::from_fn_with_state(

@@ -93,6 +93,15 @@ pub async fn record(State(c): State<Arc<Control>>, mut req: Request, next: Next)
     rec.status = resp.status().as_u16();
     rec.responded_by = resp.extensions().get::<RespondedBy>().map(|r| r.0.clone());
     rec.user = resp.extensions().get::<crate::auth::UserInfo>().cloned();
+    rec.fault = resp.extensions().get::<crate::record::FaultNote>().cloned();
+    if resp
+        .extensions()
+        .get::<super::conn::AbortConnection>()
+        .is_some_and(|a| a.after_bytes.is_none())
+    {
+        // Cut before the headers: nothing was answered.
+        rec.status = 0;
+    }
     let streamed = http_body::Body::size_hint(resp.body()).exact().is_none();
     if !streamed {
         c.recorder.record(rec);

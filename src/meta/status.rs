@@ -38,6 +38,10 @@ pub mod reason {
     pub const FORBIDDEN: &str = "Forbidden";
     /// 429.
     pub const TOO_MANY_REQUESTS: &str = "TooManyRequests";
+    /// 503.
+    pub const SERVICE_UNAVAILABLE: &str = "ServiceUnavailable";
+    /// 410 before 1.17 (`errors.NewGone`).
+    pub const GONE: &str = "Gone";
 }
 
 /// `metav1.Status`.

@@ -1034,6 +1034,14 @@ impl Expectation {
             && self.header_diff(req).is_empty()
     }
 
+    /// Whether the request matches, whatever its method (path, query and
+    /// headers only): fault rules without a method use this.
+    pub fn matches_any_method(&self, req: &RecordedRequest) -> bool {
+        self.path.matches(&req.path)
+            && self.query.as_ref().is_none_or(|q| q.diff(req).is_empty())
+            && self.header_diff(req).is_empty()
+    }
+
     /// Every difference between this expectation and the request, in words
     /// (empty when it matches).
     pub fn diff(&self, req: &RecordedRequest) -> Vec<String> {

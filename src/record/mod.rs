@@ -50,6 +50,15 @@ pub struct WatchSummary {
     pub held_ms: Option<u64>,
 }
 
+/// A fault a plan injected into a request (`crate::faults`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaultNote {
+    /// The rule's name.
+    pub rule: String,
+    /// What it did, in words (`error 429`, `drop after headers`, ...).
+    pub action: String,
+}
+
 /// One request as it arrived, and how it was answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordedRequest {
@@ -86,6 +95,9 @@ pub struct RecordedRequest {
     /// absent when authentication failed (401).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user: Option<crate::auth::UserInfo>,
+    /// The fault a fault plan injected, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fault: Option<FaultNote>,
 }
 
 impl RecordedRequest {
@@ -119,6 +131,7 @@ impl RecordedRequest {
             watch: None,
             responded_by: None,
             user: None,
+            fault: None,
         }
     }
 
@@ -191,6 +204,9 @@ impl RecordedRequest {
             .and_then(|x| u16::try_from(x).ok())
             .unwrap_or(0);
         r.responded_by = s("responded_by");
+        r.fault = v
+            .get("fault")
+            .and_then(|f| serde_json::from_value(f.clone()).ok());
         if let Some(w) = v.get("watch").filter(|w| w.is_object()) {
             let mut summary = WatchSummary::default();
             match w.get("events") {
@@ -310,6 +326,8 @@ struct Inner {
     /// Running summaries of open watches, by seq. Each stream updates its
     /// own (uncontended) summary; readers overlay them on the ring.
     open_watches: HashMap<u64, Arc<LiveWatch>>,
+    /// Fault rules that must fire: (name, how many times).
+    fault_expectations: Vec<(String, Times)>,
 }
 
 /// The running event counts of one open watch, shared by its response
@@ -601,13 +619,26 @@ impl Recorder {
         inner.hits.clear();
     }
 
-    /// Verifies the recording against the expectations.
+    /// Sets the fault rules that must fire (a fault plan was put in
+    /// force); they are verified like expectations.
+    pub fn set_fault_expectations(&self, rules: Vec<(String, Times)>) {
+        self.lock().fault_expectations = rules;
+    }
+
+    /// Verifies the recording against the expectations (and the fault
+    /// rules that must fire).
     pub fn verify(&self) -> Report {
-        let (set, dropped) = {
+        let (set, dropped, faults) = {
             let inner = self.lock();
-            (inner.set.clone(), inner.dropped)
+            (
+                inner.set.clone(),
+                inner.dropped,
+                inner.fault_expectations.clone(),
+            )
         };
-        let mut report = verify::verify(&set, &self.requests());
+        let requests = self.requests();
+        let mut report = verify::verify(&set, &requests);
+        verify::add_fault_rules(&mut report, &faults);
         report.dropped = dropped;
         report
     }

@@ -75,6 +75,21 @@ pub struct UnexpectedReport {
     pub closest: Option<Closest>,
 }
 
+/// A fault a plan injected into a recorded request.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FaultReport {
+    /// The request's sequence number.
+    pub seq: u64,
+    /// The request line.
+    pub request: String,
+    /// The status it got (0: cut before the headers).
+    pub status: u16,
+    /// The rule's name.
+    pub rule: String,
+    /// What it did.
+    pub action: String,
+}
+
 /// The verification report.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Report {
@@ -96,6 +111,9 @@ pub struct Report {
     /// Requests no expectation matched.
     #[serde(default)]
     pub unexpected: Vec<UnexpectedReport>,
+    /// Every fault a fault plan injected, in arrival order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub faults: Vec<FaultReport>,
 }
 
 /// Checks `requests` (in arrival order) against `set`.
@@ -204,6 +222,19 @@ pub fn verify(set: &ExpectationSet, requests: &[RecordedRequest]) -> Report {
     let satisfied = expectations.iter().all(|e| e.satisfied)
         && sequences.iter().all(|s| s.satisfied)
         && (!set.fail_on_unexpected || unexpected.is_empty());
+    let faults = requests
+        .iter()
+        .filter_map(|r| {
+            let f = r.fault.as_ref()?;
+            Some(FaultReport {
+                seq: r.seq,
+                request: r.line(),
+                status: r.status,
+                rule: f.rule.clone(),
+                action: f.action.clone(),
+            })
+        })
+        .collect();
     Report {
         satisfied,
         recorded: requests.len(),
@@ -212,6 +243,32 @@ pub fn verify(set: &ExpectationSet, requests: &[RecordedRequest]) -> Report {
         expectations,
         sequences,
         unexpected,
+        faults,
+    }
+}
+
+/// Adds each fault rule that must fire as an expectation: `fault rule
+/// NAME`, matched by the recorded requests the rule injected a fault into
+/// (the report's `faults`).
+pub fn add_fault_rules(report: &mut Report, rules: &[(String, super::Times)]) {
+    for (name, times) in rules {
+        let hits: Vec<u64> = report
+            .faults
+            .iter()
+            .filter(|f| &f.rule == name)
+            .map(|f| f.seq)
+            .collect();
+        let n = hits.len() as u64;
+        let satisfied = times.contains(n);
+        report.satisfied &= satisfied;
+        report.expectations.push(ExpectationReport {
+            name: format!("fault rule {name}"),
+            wanted: times.to_string(),
+            matched: n,
+            requests: hits,
+            satisfied,
+            closest: None,
+        });
     }
 }
 
@@ -302,6 +359,13 @@ impl fmt::Display for Report {
             if let Some(d) = &s.detail {
                 writeln!(f, "         {d}")?;
             }
+        }
+        for x in &self.faults {
+            writeln!(
+                f,
+                "  fault #{} {} (status {}): {}: {}",
+                x.seq, x.request, x.status, x.rule, x.action
+            )?;
         }
         for u in &self.unexpected {
             writeln!(

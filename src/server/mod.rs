@@ -58,6 +58,9 @@ pub struct MockServerBuilder {
     cluster: ClusterOptions,
     scripts: crate::streams::Script,
     auth: crate::auth::AuthOptions,
+    faults: Vec<crate::faults::FaultPlan>,
+    no_fault_layer: bool,
+    paused_fault_clock: bool,
 }
 
 /// The cluster options of a builder (`--controllers`, `--nodes`, ...),
@@ -91,6 +94,9 @@ impl Default for MockServerBuilder {
             cluster: ClusterOptions::default(),
             scripts: crate::streams::Script::default(),
             auth: crate::auth::AuthOptions::default(),
+            faults: Vec::new(),
+            no_fault_layer: false,
+            paused_fault_clock: false,
         }
     }
 }
@@ -284,6 +290,30 @@ impl MockServerBuilder {
         self
     }
 
+    /// A fault plan in force from the start (`--faults FILE`, repeatable:
+    /// the rules of every plan, in order; the first plan's seed).
+    pub fn faults(mut self, plan: crate::faults::FaultPlan) -> Self {
+        self.faults.push(plan);
+        self
+    }
+
+    /// Runs the fault plan's delays on a paused clock that only moves with
+    /// [`MockServer::advance_fault_clock`] (Rust tests). Without it they run
+    /// on real time under the time scale (`--time-scale`, as the
+    /// controllers).
+    pub fn paused_fault_clock(mut self) -> Self {
+        self.paused_fault_clock = true;
+        self
+    }
+
+    /// Leaves the fault layer (and its control API) out of the router: the
+    /// baseline of the bench's "empty plan costs nothing" rows.
+    #[doc(hidden)]
+    pub fn without_fault_layer(mut self) -> Self {
+        self.no_fault_layer = true;
+        self
+    }
+
     /// Starts the server: binds, loads fixtures, writes the kubeconfig.
     pub async fn start(self) -> Result<MockServer> {
         let mut cluster_config = self.cluster_config()?;
@@ -384,6 +414,26 @@ impl MockServerBuilder {
                 .add_expectations(f)
                 .map_err(|e| anyhow!("expectations: {e}"))?;
         }
+        let scale = self.cluster.time_scale.unwrap_or(1.0);
+        let clock = if self.paused_fault_clock {
+            crate::faults::FaultClock::paused(scale)
+        } else {
+            crate::faults::FaultClock::real(scale)
+        };
+        let faults = Arc::new(
+            crate::faults::Faults::new(
+                Some(Arc::clone(&recorder)),
+                Some(Arc::clone(&state.store)),
+                shutdown_rx.clone(),
+            )
+            .with_clock(clock),
+        );
+        if !self.faults.is_empty() {
+            let plan = crate::faults::FaultPlan::merge(self.faults.clone())
+                .map_err(|e| anyhow!("--faults: {e}"))?;
+            faults.set_plan(plan);
+        }
+        let restarts = Arc::new(crate::faults::Restarts::default());
         let control = Arc::new(crate::http::record::Control {
             recorder: Arc::clone(&recorder),
             fixtures: fixtures.clone(),
@@ -395,6 +445,8 @@ impl MockServerBuilder {
                 token: token.clone(),
                 control: Some(control),
                 auth: Some(Arc::clone(&auth)),
+                faults: (!self.no_fault_layer)
+                    .then(|| (Arc::clone(&faults), Arc::clone(&restarts))),
             },
         );
         let serve = tokio::spawn(accept_loop(
@@ -403,6 +455,7 @@ impl MockServerBuilder {
             app,
             shutdown_rx,
             self.connection_timeouts,
+            Arc::clone(&restarts),
         ));
 
         let kubeconfig = kubeconfig::render(
@@ -444,6 +497,8 @@ impl MockServerBuilder {
             cluster,
             auth,
             user_kubeconfigs,
+            faults,
+            restarts,
         })
     }
 }
@@ -471,6 +526,8 @@ pub struct MockServer {
     cluster: crate::cluster::Cluster,
     auth: Arc<crate::auth::Auth>,
     user_kubeconfigs: Vec<(String, PathBuf)>,
+    faults: Arc<crate::faults::Faults>,
+    restarts: Arc<crate::faults::Restarts>,
 }
 
 impl MockServer {
@@ -604,6 +661,29 @@ impl MockServer {
         self.cluster.controllers()
     }
 
+    /// The fault plan in force and its counters.
+    pub fn faults(&self) -> &Arc<crate::faults::Faults> {
+        &self.faults
+    }
+    /// Moves the paused fault clock forward
+    /// ([`MockServerBuilder::paused_fault_clock`]); false when the clock is
+    /// real time.
+    pub fn advance_fault_clock(&self, d: Duration) -> bool {
+        self.faults.clock().advance(d)
+    }
+    /// Replaces the fault plan (as `PUT /kubemock/v1/faults`).
+    pub fn set_faults(&self, plan: crate::faults::FaultPlan) {
+        self.faults.set_plan(plan);
+    }
+    /// Restarts the server on the same address and returns once it accepts
+    /// again: new connections are refused for `downtime`; `graceful` lets
+    /// requests finish and ends watches cleanly, `crash` drops every
+    /// connection. The store survives.
+    pub async fn restart(&self, downtime: Duration, mode: crate::faults::RestartMode) {
+        let id = self.restarts.request(downtime, mode);
+        self.restarts.wait_done(id).await;
+    }
+
     /// Stops accepting, ends open watches, and waits (up to 5 s) for
     /// in-flight requests.
     pub async fn shutdown(mut self) {
@@ -639,14 +719,67 @@ async fn accept_loop(
     app: axum::Router,
     mut shutdown: watch::Receiver<bool>,
     timeouts: crate::http::limits::ConnectionTimeouts,
+    restarts: Arc<crate::faults::Restarts>,
 ) {
     // Every connection task holds a sender; all dropped = all finished.
     let (open_tx, mut open_rx) = tokio::sync::mpsc::channel::<()>(1);
     let mut backoff: Option<Duration> = None;
+    let mut listener = listener;
+    // Connections stop on this (server shutdown or a graceful restart);
+    // a crash restart aborts their tasks.
+    let mut conn_stop = watch::channel(false).0;
+    // Abort handles of the connection tasks (pruned as they finish); a
+    // plain `tokio::spawn` so that aborting this loop leaves them to end
+    // gracefully.
+    let mut conns: Vec<tokio::task::AbortHandle> = Vec::new();
+    let mut prune_at = 64;
+    let mut asked = restarts.subscribe();
     loop {
-        let accepted = tokio::select! {
-            r = listener.accept() => r,
-            _ = shutdown.wait_for(|v| *v) => break,
+        enum Next {
+            Accepted(std::io::Result<(tokio::net::TcpStream, SocketAddr)>),
+            Stop,
+            Restart(crate::faults::restart::Restart),
+            Nothing,
+        }
+        let next = tokio::select! {
+            r = listener.accept() => Next::Accepted(r),
+            _ = shutdown.wait_for(|v| *v) => Next::Stop,
+            Ok(()) = asked.changed() => match *asked.borrow_and_update() {
+                Some(r) => Next::Restart(r),
+                None => Next::Nothing,
+            },
+        };
+        let accepted = match next {
+            Next::Accepted(r) => r,
+            Next::Stop => break,
+            Next::Nothing => continue,
+            Next::Restart(r) => {
+                let Ok(addr) = listener.local_addr() else {
+                    continue;
+                };
+                drop(listener);
+                match r.mode {
+                    crate::faults::RestartMode::Graceful => {
+                        let _ = conn_stop.send(true);
+                    }
+                    crate::faults::RestartMode::Crash => {
+                        for c in conns.drain(..) {
+                            c.abort();
+                        }
+                    }
+                }
+                conn_stop = watch::channel(false).0;
+                tokio::select! {
+                    _ = tokio::time::sleep(r.downtime) => {}
+                    _ = shutdown.wait_for(|v| *v) => return,
+                }
+                listener = match rebind(addr, &mut shutdown).await {
+                    Some(l) => l,
+                    None => return,
+                };
+                restarts.mark_done(r.id);
+                continue;
+            }
         };
         let stream = match accepted {
             Ok((stream, _)) => {
@@ -665,16 +798,41 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
-        let (app, acceptor, shutdown) = (app.clone(), acceptor.clone(), shutdown.clone());
+        let (app, acceptor, stop) = (app.clone(), acceptor.clone(), conn_stop.subscribe());
         let open = open_tx.clone();
-        tokio::spawn(async move {
-            crate::http::conn::serve(stream, acceptor, app, timeouts, shutdown).await;
+        let task = tokio::spawn(async move {
+            crate::http::conn::serve(stream, acceptor, app, timeouts, stop).await;
             drop(open);
         });
+        conns.push(task.abort_handle());
+        if conns.len() >= prune_at {
+            conns.retain(|c| !c.is_finished());
+            prune_at = (conns.len() * 2).max(64);
+        }
     }
+    let _ = conn_stop.send(true);
     drop(listener);
     drop(open_tx);
     let _ = tokio::time::timeout(Duration::from_secs(5), open_rx.recv()).await;
+}
+
+/// Binds `addr` again after a restart's downtime, retrying (the port may
+/// linger) until it works or the server stops.
+async fn rebind(addr: SocketAddr, shutdown: &mut watch::Receiver<bool>) -> Option<TcpListener> {
+    let mut delay = Duration::from_millis(5);
+    loop {
+        match TcpListener::bind(addr).await {
+            Ok(l) => return Some(l),
+            Err(e) => {
+                tracing::warn!("restart: binding {addr} again: {e}; retrying in {delay:?}");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown.wait_for(|v| *v) => return None,
+                }
+                delay = (delay * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
 }
 
 /// Reads a response body fully (for in-process API calls).

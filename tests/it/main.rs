@@ -8,6 +8,7 @@ mod cluster;
 mod common;
 mod conformance;
 mod crd;
+mod faults;
 mod fuzz_http;
 mod fuzz_parsers;
 mod golden;
