@@ -130,6 +130,18 @@ impl Client {
     pub async fn update(&self, path: &str, obj: &Value) -> CallResult {
         self.call(Method::PUT, path, "", Some(obj)).await
     }
+    /// PUT `{path}/status` with `obj` carrying `status`, only when the
+    /// status differs from the stored one (a controller's status sync;
+    /// a failed write is retried by the next sync).
+    pub async fn write_status(&self, path: &str, obj: &Value, status: Value) {
+        if obj.get("status") == Some(&status) {
+            return;
+        }
+        let mut next = obj.clone();
+        next["status"] = status;
+        let _ = self.update(&format!("{path}/status"), &next).await;
+    }
+
     /// PATCH with a JSON merge patch.
     pub async fn merge_patch(&self, path: &str, patch: &Value) -> CallResult {
         self.call(Method::PATCH, path, "", Some(patch)).await

@@ -309,11 +309,7 @@ async fn sync(
     } else {
         status["active"] = Value::Array(active);
     }
-    if cj.get("status") != Some(&status) {
-        let mut body = cj.clone();
-        body["status"] = status;
-        let _ = client.update(&format!("{path}/status"), &body).await;
-    }
+    client.write_status(&path, &cj, status).await;
     next
 }
 

@@ -439,11 +439,7 @@ async fn write_status(
     if let Some(c) = ds.pointer("/status/collisionCount") {
         status["collisionCount"] = c.clone();
     }
-    if ds.get("status") != Some(&status) {
-        let mut next = ds.clone();
-        next["status"] = status;
-        let _ = client.update(&format!("{path}/status"), &next).await;
-    }
+    client.write_status(path, ds, status).await;
 }
 
 #[cfg(test)]

@@ -218,9 +218,5 @@ async fn sync(client: &Client, events: &Recorder, ctx: &Context, key: &str) {
     if !conds.is_empty() {
         status["conditions"] = Value::Array(conds);
     }
-    if job.get("status") != Some(&status) {
-        let mut next = job.clone();
-        next["status"] = status;
-        let _ = client.update(&format!("{path}/status"), &next).await;
-    }
+    client.write_status(&path, &job, status).await;
 }

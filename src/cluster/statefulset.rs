@@ -437,11 +437,7 @@ async fn write_status(
     if let Some(c) = set.pointer("/status/conditions") {
         status["conditions"] = c.clone();
     }
-    if set.get("status") != Some(&status) {
-        let mut next = set.clone();
-        next["status"] = status;
-        let _ = client.update(&format!("{path}/status"), &next).await;
-    }
+    client.write_status(path, set, status).await;
 }
 
 #[cfg(test)]

@@ -284,11 +284,7 @@ async fn sync_replicaset(client: &Client, events: &Recorder, ctx: &Context, key:
             status.as_object_mut().map(|m| m.shift_remove(k));
         }
     }
-    if rs.get("status") != Some(&status) {
-        let mut next = rs.clone();
-        next["status"] = status;
-        let _ = client.update(&format!("{path}/status"), &next).await;
-    }
+    client.write_status(&path, &rs, status).await;
 }
 
 /// `intstr.GetScaledValueFromIntOrPercent`.
@@ -756,11 +752,7 @@ async fn write_status(
     };
     set_condition(&mut conds, "Progressing", "True", reason, &msg, &now);
     status["conditions"] = Value::Array(conds);
-    if d.get("status") != Some(&status) {
-        let mut next = d.clone();
-        next["status"] = status;
-        let _ = client.update(&format!("{path}/status"), &next).await;
-    }
+    client.write_status(path, d, status).await;
 }
 
 /// `SetDeploymentCondition`: no change for the same status and reason;
