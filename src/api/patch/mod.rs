@@ -353,6 +353,35 @@ mod tests {
     }
 
     #[test]
+    fn unprintable_field_manager_characters_are_named_with_their_position_and_bounded() {
+        let e = validate_options(
+            "CreateOptions",
+            &[],
+            Some("a\tb"),
+            None,
+            None,
+            PatchKind::None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.status.message,
+            "CreateOptions.meta.k8s.io \"\" is invalid: fieldManager: Invalid value: \"a\\tb\": invalid character U+0009 (at position 1)"
+        );
+        let long = "\r".repeat(10_000);
+        let e = validate_options(
+            "CreateOptions",
+            &[],
+            Some(&long),
+            None,
+            None,
+            PatchKind::None,
+        )
+        .unwrap_err();
+        let causes = e.status.details.as_ref().map_or(0, |d| d.causes.len());
+        assert_eq!(causes, 1 + 64, "TooLong plus at most 64 character causes");
+    }
+
+    #[test]
     fn apply_needs_a_field_manager_and_patch_refuses_force() {
         let e =
             validate_options("PatchOptions", &[], None, None, None, PatchKind::Apply).unwrap_err();
